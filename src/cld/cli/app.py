@@ -1,0 +1,49 @@
+"""The ``cld`` command: one Typer app, one place that turns failures into exit codes."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+import typer
+from rich.console import Console
+
+from cld.cli import validate_command
+from cld.engine.errors import CldError, ExitCode, exit_code_for
+
+app = typer.Typer(
+    name="cld",
+    help="Child Level Data platform: check, process and share children's services "
+    "returns.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def _cld() -> None:
+    """Child Level Data platform: check, process and share children's returns."""
+
+
+app.command("validate")(validate_command.validate)
+
+
+def run(args: list[str] | None = None) -> int:
+    """Run ``cld`` with ``args`` and return the exit code (failures become codes)."""
+    try:
+        result = app(args=args, standalone_mode=False, prog_name="cld")
+    except CldError as exc:
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        return exit_code_for(exc)
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        return 130
+    return result if isinstance(result, int) else ExitCode.OK
+
+
+def main() -> None:
+    """Entry point of the ``cld`` script."""
+    sys.exit(run())

@@ -1,0 +1,172 @@
+"""Tell which dataset, table and collection year a tabular file is.
+
+The header row is read first: it is what the council's system wrote, whatever the
+file was renamed to. The file name comes second, to break ties and when the header
+row matches nothing. The year comes from ``--year``, else the file name, else the
+name of the folder the file is in; every choice is explained in words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from cld.engine.conform.headers import match_headers
+from cld.engine.errors import UnidentifiedFileError, UsageError
+from cld.engine.spec.load import dataset_names, load_spec, year_range
+from cld.engine.spec.model import ColumnSpec, DatasetSpec, TableSpec
+from cld.engine.years import find_year
+
+
+@dataclass(frozen=True)
+class Identification:
+    dataset: str
+    table: str
+    year: int
+    year_reason: str
+    table_reason: str
+
+    @property
+    def spec(self) -> DatasetSpec:
+        return load_spec(self.dataset, self.year)
+
+    @property
+    def table_spec(self) -> TableSpec:
+        return self.spec.tables[self.table]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    dataset: str
+    table: str
+    columns: dict[str, ColumnSpec]
+    dataset_words: tuple[str, ...]
+    table_words: tuple[str, ...]
+
+
+@cache
+def _candidates(file_format: str) -> tuple[_Candidate, ...]:
+    """Every table of every dataset in ``file_format``, with its columns of all years."""
+    found = []
+    for dataset in dataset_names():
+        years = year_range(dataset)
+        first = load_spec(dataset, years.start)
+        if first.format != file_format:
+            continue
+        tables: dict[str, dict[str, ColumnSpec]] = {}
+        words: dict[str, tuple[str, ...]] = {}
+        for year in years:
+            spec = load_spec(dataset, year)
+            for name, table in spec.tables.items():
+                tables.setdefault(name, {}).update(table.columns)
+                words[name] = table.file_names
+        found.extend(
+            _Candidate(dataset, name, columns, first.file_names, words[name])
+            for name, columns in tables.items()
+        )
+    return tuple(found)
+
+
+def _name_words(name: str) -> str:
+    """``name`` lower-cased with runs of other characters as single underscores."""
+    return "_" + re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_") + "_"
+
+
+def _names(words: str, wanted: tuple[str, ...]) -> bool:
+    return any(f"_{w.lower().replace(' ', '_')}_" in words for w in wanted)
+
+
+def _score(headers: tuple[str, ...], candidate: _Candidate) -> tuple[int, float]:
+    match = match_headers(headers, candidate.columns)
+    named = [h for h in headers if h.strip()]
+    extra = len([i for i in match.unknown if headers[i].strip()])
+    matched = len(match.found)
+    if matched < min(2, len(named)) or matched * 2 < len(named):
+        return matched, float("-inf")
+    return matched, matched - extra - 0.5 * len(match.missing)
+
+
+def identify_table(
+    headers: tuple[str, ...], file_name: str, file_format: str = "csv"
+) -> tuple[str, str, str]:
+    """(dataset, table, reason) for a file with ``headers`` called ``file_name``."""
+    words = _name_words(file_name)
+    scored = [(_score(headers, c)[1], c) for c in _candidates(file_format)]
+    eligible = sorted(
+        [(s, c) for s, c in scored if s != float("-inf")],
+        key=lambda sc: sc[0],
+        reverse=True,
+    )
+    if eligible:
+        best = [c for s, c in eligible if s == eligible[0][0]]
+        if len(best) > 1:
+            by_name = [c for c in best if _names(words, c.table_words)]
+            if len(by_name) != 1:
+                tables = ", ".join(f"{c.dataset} {c.table}" for c in best)
+                raise UnidentifiedFileError(
+                    f"the header row fits more than one table ({tables}) and the file "
+                    "name does not say which; put the table name in the file name"
+                )
+            best = by_name
+        chosen = best[0]
+        return chosen.dataset, chosen.table, "from the header row"
+    by_name = [c for _, c in scored if _names(words, c.table_words)]
+    by_both = [c for c in by_name if _names(words, c.dataset_words)]
+    named = by_both if len(by_both) == 1 else by_name
+    if len(named) == 1:
+        chosen = named[0]
+        return (
+            chosen.dataset,
+            chosen.table,
+            "from the file name (the header row matches no table we know)",
+        )
+    raise UnidentifiedFileError(
+        f"could not tell which return this is: its first row ({len(headers)} "
+        "columns) is not the header row of any table we know, and the file name "
+        "does not name one"
+    )
+
+
+def choose_year(
+    file_name: str, *, given: int | None = None, folder: str | None = None
+) -> tuple[int, str]:
+    """The collection year of a file and why it was chosen."""
+    in_name = find_year(file_name)
+    if given is not None:
+        note = ""
+        if in_name is not None and in_name.year != given:
+            note = f" (the file name says {in_name.year})"
+        return given, f"{given}, given with --year{note}"
+    if in_name is not None:
+        return in_name.year, in_name.explain(f"the file name '{file_name}'")
+    in_folder = find_year(folder) if folder else None
+    if in_folder is not None and folder is not None:
+        return in_folder.year, in_folder.explain(f"the folder name '{folder}'")
+    raise UnidentifiedFileError(
+        f"the collection year could not be told from the file name '{file_name}'; "
+        "put the year in the name (e.g. SSDA903_2024_episodes.csv) or pass --year"
+    )
+
+
+def identify(
+    headers: tuple[str, ...],
+    file_name: str,
+    *,
+    year: int | None = None,
+    folder: str | None = None,
+    file_format: str = "csv",
+) -> Identification:
+    dataset, table, table_reason = identify_table(headers, file_name, file_format)
+    chosen_year, year_reason = choose_year(file_name, given=year, folder=folder)
+    try:
+        spec = load_spec(dataset, chosen_year)
+    except UsageError as exc:
+        raise UnidentifiedFileError(f"{exc} (year {year_reason})") from exc
+    if table not in spec.tables:
+        since = [y for y in year_range(dataset) if table in load_spec(dataset, y).tables]
+        raise UnidentifiedFileError(
+            f"the {table} table is part of {spec.title} only in "
+            f"{since[0]}–{since[-1]}, but this file is for {year_reason}"
+        )
+    return Identification(dataset, table, chosen_year, year_reason, table_reason)

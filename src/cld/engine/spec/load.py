@@ -1,0 +1,173 @@
+"""Resolve a dataset's schema files (a base year plus change files) for one year.
+
+Layout of ``cld/schemas/<dataset>/``::
+
+    base.yaml          the dataset, its years and every table as in the first year
+    2019.diff.yaml     what changed in the 2019 return (add/modify/rename/remove)
+    README.md          where each fact comes from
+
+A change file holds ``year``, ``source`` and a list of ``changes``; each change has
+``op`` and a dotted ``path`` (``table`` or ``table.column``):
+
+- ``add``: ``value`` is the new table or column;
+- ``modify``: ``set`` replaces those keys of the column (or table);
+- ``rename``: ``to`` is the new name; the old header stays accepted as a spelling;
+- ``remove``: the table or column no longer exists from that year.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from functools import cache
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from cld.engine.errors import SchemaDefinitionError, UsageError
+from cld.engine.spec.model import DatasetSpec
+
+_DIFF_NAME = re.compile(r"^(\d{4})\.diff\.yaml$")
+
+
+def schema_root() -> Traversable:
+    return resources.files("cld") / "schemas"
+
+
+@cache
+def dataset_names() -> tuple[str, ...]:
+    """Every dataset the platform has a schema for, by folder name."""
+    return tuple(
+        sorted(
+            entry.name
+            for entry in schema_root().iterdir()
+            if entry.is_dir() and (entry / "base.yaml").is_file()
+        )
+    )
+
+
+def _read_yaml(path: Traversable) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise SchemaDefinitionError(f"{path.name}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise SchemaDefinitionError(f"{path.name}: expected a mapping at the top")
+    return data
+
+
+@cache
+def _base(dataset: str) -> dict[str, Any]:
+    if dataset not in dataset_names():
+        raise UsageError(
+            f"no schema for dataset {dataset!r}; known: {', '.join(dataset_names())}"
+        )
+    return _read_yaml(schema_root() / dataset / "base.yaml")
+
+
+@cache
+def _diffs(dataset: str) -> tuple[tuple[int, dict[str, Any]], ...]:
+    found = []
+    for entry in (schema_root() / dataset).iterdir():
+        match = _DIFF_NAME.match(entry.name)
+        if match:
+            data = _read_yaml(entry)
+            if data.get("year") != int(match.group(1)):
+                raise SchemaDefinitionError(
+                    f"{dataset}/{entry.name}: 'year' must be {match.group(1)}"
+                )
+            found.append((int(match.group(1)), data))
+    return tuple(sorted(found, key=lambda item: item[0]))
+
+
+def year_range(dataset: str) -> range:
+    """The collection years ``dataset`` has a schema for."""
+    base = _base(dataset)
+    return range(int(base["first_year"]), int(base["last_year"]) + 1)
+
+
+def change_years(dataset: str) -> tuple[int, ...]:
+    """The years in which ``dataset``'s return changed (each has a change file)."""
+    return tuple(year for year, _ in _diffs(dataset))
+
+
+def _locate(
+    tables: dict[str, Any], path: str, where: str
+) -> tuple[dict[str, Any], str]:
+    """The mapping that holds the last part of ``path`` and that part's name."""
+    parts = path.split(".")
+    if len(parts) == 1:
+        return tables, parts[0]
+    if len(parts) == 2:
+        table = tables.get(parts[0])
+        if table is None:
+            raise SchemaDefinitionError(f"{where}: no table {parts[0]!r} to change")
+        columns: dict[str, Any] = table.setdefault("columns", {})
+        return columns, parts[1]
+    raise SchemaDefinitionError(f"{where}: path {path!r} must be 'table[.column]'")
+
+
+def _apply(tables: dict[str, Any], change: dict[str, Any], where: str) -> None:
+    op, path = change.get("op"), change.get("path")
+    if not isinstance(path, str):
+        raise SchemaDefinitionError(f"{where}: every change needs a 'path'")
+    holder, name = _locate(tables, path, where)
+    if op == "add":
+        if name in holder:
+            raise SchemaDefinitionError(f"{where}: {path} exists already")
+        holder[name] = copy.deepcopy(change["value"])
+        return
+    if name not in holder:
+        raise SchemaDefinitionError(f"{where}: {op} of {path}, which does not exist")
+    if op == "modify":
+        holder[name].update(copy.deepcopy(change["set"]))
+    elif op == "remove":
+        del holder[name]
+    elif op == "rename":
+        new_name = change["to"]
+        entry = holder.pop(name)
+        if "." in path:  # a column: its old header is still a known spelling
+            entry["headers"] = [*entry.get("headers", []), re.escape(name)]
+        holder[new_name] = entry
+    else:
+        raise SchemaDefinitionError(f"{where}: unknown op {op!r}")
+
+
+@cache
+def load_spec(dataset: str, year: int) -> DatasetSpec:
+    """The schema of ``dataset`` for collection ``year`` (the year ending 31 March)."""
+    base = _base(dataset)
+    years = year_range(dataset)
+    if year not in years:
+        raise UsageError(
+            f"{base['title']} is defined for collection years "
+            f"{years.start} to {years.stop - 1}, not {year}"
+        )
+    tables = copy.deepcopy(base["tables"])
+    for change_year, diff in _diffs(dataset):
+        if change_year > year:
+            break
+        for index, change in enumerate(diff.get("changes", [])):
+            _apply(tables, change, f"{dataset}/{change_year}.diff.yaml change {index}")
+    for table_name, table in tables.items():
+        table["name"] = table_name
+    try:
+        return DatasetSpec.model_validate(
+            {
+                "name": dataset,
+                "title": base["title"],
+                "format": base["format"],
+                "year": year,
+                "first_year": years.start,
+                "last_year": years.stop - 1,
+                "file_names": base.get("file_names", []),
+                "tables": tables,
+            }
+        )
+    except ValidationError as exc:
+        raise SchemaDefinitionError(
+            f"{dataset} {year}: schema is badly written:\n{exc}"
+        ) from exc

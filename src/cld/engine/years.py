@@ -1,0 +1,70 @@
+"""Collection years as councils write them.
+
+A collection year is named by the year in which it ends (31 March): ``2024`` is the
+year 1 April 2023 to 31 March 2024. Councils write it ``2024``, ``2023-24``,
+``2023/24``, ``2023-2024``, ``202324``, ``2324``, ``23/24`` or ``23-24``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Most specific first: a plain 2021 could also be read as 20-21 (2021), so whole
+# four-digit years are tried before two-digit pairs.
+_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("start and end years", re.compile(r"(?<!\d)(20\d\d)[-/_ ](20\d\d)(?!\d)")),
+    ("start year and end", re.compile(r"(?<!\d)(20\d\d)[-/_ ]?(\d\d)(?!\d)")),
+    ("year", re.compile(r"(?<!\d)(20\d\d)(?!\d)")),
+    ("two-digit years", re.compile(r"(?<!\d)(\d\d)[-/_]?(\d\d)(?!\d)")),
+)
+
+
+@dataclass(frozen=True)
+class YearReading:
+    year: int
+    written: str
+    """The text the year was read from, as written."""
+
+    @property
+    def span(self) -> str:
+        return f"{self.year - 1}-{self.year % 100:02d}"
+
+    def explain(self, where: str) -> str:
+        return (
+            f"{self.year} (the year ending 31 March {self.year}, {self.span}), "
+            f"from '{self.written}' in {where}"
+        )
+
+
+def find_year(text: str) -> YearReading | None:
+    """The collection year written somewhere in ``text`` (a file name), or None."""
+    for kind, pattern in _PATTERNS:
+        for match in pattern.finditer(text):
+            year = _year_of(kind, match)
+            if year is not None:
+                return YearReading(year, match.group(0))
+    return None
+
+
+def parse_year(text: str) -> int | None:
+    """``text`` as a collection year when it is nothing but a year, else None."""
+    reading = find_year(text.strip())
+    if reading is None or reading.written != text.strip():
+        return None
+    return reading.year
+
+
+def _year_of(kind: str, match: re.Match[str]) -> int | None:
+    first = int(match.group(1))
+    if kind == "year":
+        return first
+    second = int(match.group(2))
+    if kind == "start and end years":
+        return second if second == first + 1 else None
+    if kind == "start year and end":
+        return first + 1 if second == (first + 1) % 100 else None
+    # two two-digit years, 23/24 or 2324
+    if second == (first + 1) % 100:
+        return 2000 + second if second != 0 else 2100
+    return None

@@ -1,0 +1,1 @@
+"""Governance: authorities, use cases, agreements and the processing policy."""

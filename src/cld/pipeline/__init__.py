@@ -1,0 +1,1 @@
+"""Pipeline: the stages of an upload, storage areas and report files."""
