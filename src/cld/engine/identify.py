@@ -48,7 +48,7 @@ class _Candidate:
 @cache
 def _candidates(file_format: str) -> tuple[_Candidate, ...]:
     """Every table of every dataset in ``file_format``, with its columns of all years."""
-    found = []
+    found: list[_Candidate] = []
     for dataset in dataset_names():
         years = year_range(dataset)
         first = load_spec(dataset, years.start)
@@ -164,7 +164,9 @@ def identify(
     except UsageError as exc:
         raise UnidentifiedFileError(f"{exc} (year {year_reason})") from exc
     if table not in spec.tables:
-        since = [y for y in year_range(dataset) if table in load_spec(dataset, y).tables]
+        since = [
+            y for y in year_range(dataset) if table in load_spec(dataset, y).tables
+        ]
         raise UnidentifiedFileError(
             f"the {table} table is part of {spec.title} only in "
             f"{since[0]}–{since[-1]}, but this file is for {year_reason}"

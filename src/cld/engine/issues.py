@@ -139,14 +139,16 @@ CATALOGUE: dict[IssueCode, IssueKind] = {
     ),
 }
 
-ISSUE_SCHEMA: dict[str, pl.DataType] = {
-    "table": pl.String(),
-    "row": pl.Int64(),
-    "column": pl.String(),
-    "code": pl.String(),
-    "severity": pl.String(),
-    "message": pl.String(),
-}
+ISSUE_SCHEMA = pl.Schema(
+    {
+        "table": pl.String(),
+        "row": pl.Int64(),
+        "column": pl.String(),
+        "code": pl.String(),
+        "severity": pl.String(),
+        "message": pl.String(),
+    }
+)
 """The columns of an issue report, in order. ``row`` is the spreadsheet row (the
 header is row 1) or null for a problem with the whole table or column."""
 

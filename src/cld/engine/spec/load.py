@@ -83,6 +83,12 @@ def _diffs(dataset: str) -> tuple[tuple[int, dict[str, Any]], ...]:
     return tuple(sorted(found, key=lambda item: item[0]))
 
 
+def clear_caches() -> None:
+    """Forget every schema read so far (tests that point at other schema files)."""
+    for cached in (dataset_names, _base, _diffs, load_spec):
+        cached.cache_clear()
+
+
 def year_range(dataset: str) -> range:
     """The collection years ``dataset`` has a schema for."""
     base = _base(dataset)
@@ -110,7 +116,8 @@ def _locate(
     raise SchemaDefinitionError(f"{where}: path {path!r} must be 'table[.column]'")
 
 
-def _apply(tables: dict[str, Any], change: dict[str, Any], where: str) -> None:
+def apply_change(tables: dict[str, Any], change: dict[str, Any], where: str) -> None:
+    """Apply one change (``op`` and ``path``) to the raw ``tables`` mapping."""
     op, path = change.get("op"), change.get("path")
     if not isinstance(path, str):
         raise SchemaDefinitionError(f"{where}: every change needs a 'path'")
@@ -151,7 +158,7 @@ def load_spec(dataset: str, year: int) -> DatasetSpec:
         if change_year > year:
             break
         for index, change in enumerate(diff.get("changes", [])):
-            _apply(tables, change, f"{dataset}/{change_year}.diff.yaml change {index}")
+            apply_change(tables, change, f"{dataset}/{change_year}.diff.yaml change {index}")
     for table_name, table in tables.items():
         table["name"] = table_name
     try:
