@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import click
 import typer
 from rich.console import Console
 
@@ -36,10 +35,12 @@ def run(args: list[str] | None = None) -> int:
     except CldError as exc:
         Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
         return exit_code_for(exc)
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.TyperException as exc:  # a usage error: typer shows it
+        show = getattr(exc, "show", None)
+        if callable(show):
+            show()
+        return int(getattr(exc, "exit_code", ExitCode.BAD_INPUT))
+    except typer.Abort:
         return 130
     return result if isinstance(result, int) else ExitCode.OK
 
