@@ -47,7 +47,7 @@ class _Candidate:
 
 @cache
 def _candidates(file_format: str) -> tuple[_Candidate, ...]:
-    """Every table of every dataset in ``file_format``, with its columns of all years."""
+    """Every table of every dataset in ``file_format``, with all years' columns."""
     found: list[_Candidate] = []
     for dataset in dataset_names():
         years = year_range(dataset)

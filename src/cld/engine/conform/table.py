@@ -99,16 +99,33 @@ def _header_issues(raw: RawTable, table: TableSpec, year: int) -> list[Issue]:
     return found
 
 
-def _text_columns(raw: RawTable, table: TableSpec) -> list[pl.Expr]:
-    match = match_headers(raw.headers, table.columns)
-    exprs = []
-    for name in table.columns:
-        if name in match.found:
-            cell = pl.col(RawTable.position_name(match.found[name])).str.strip_chars()
-            exprs.append(pl.when(cell.str.len_bytes() > 0).then(cell).alias(name))
-        else:
+def _text_columns(
+    raw: RawTable, table: TableSpec, found: dict[str, int]
+) -> tuple[list[pl.Expr], list[tuple[str, Check]]]:
+    """Trimmed text of each schema column (null when blank), with identifiers that a
+    spreadsheet turned into numbers (1234.0) restored, and the checks saying so."""
+    exprs: list[pl.Expr] = []
+    restores: list[tuple[str, Check]] = []
+    for name, column in table.columns.items():
+        if name not in found:
             exprs.append(pl.lit(None, dtype=pl.String).alias(name))
-    return exprs
+            continue
+        cell = pl.col(RawTable.position_name(found[name])).str.strip_chars()
+        text: pl.Expr = pl.when(cell.str.len_bytes() > 0).then(cell)
+        if column.personal in _IDENTIFIERS:
+            flag = _restored_name(name)
+            number = cell.str.contains(_SPREADSHEET_NUMBER).fill_null(False)
+            text = pl.when(number).then(cell.str.replace(r"\.0+$", "")).otherwise(text)
+            exprs.append(number.alias(flag))
+            code = IssueCode.IDENTIFIER_RESTORED
+            message = message_expr(code, column=name, label=column.label)
+            restores.append((name, Check(code, pl.col(flag), message)))
+        exprs.append(text.alias(name))
+    return exprs, restores
+
+
+def _restored_name(name: str) -> str:
+    return f"__restored__{name}"
 
 
 def _issue_rows(
@@ -124,101 +141,106 @@ def _issue_rows(
     )
 
 
-def conform_table(raw: RawTable, table: TableSpec, year: int) -> Conformed:
-    """The typed table and every issue found in it."""
-    names = list(table.columns)
-    raw_cells = [pl.col(RawTable.position_name(i)) for i in range(len(raw.headers))]
-    blank = (
-        pl.all_horizontal(
-            [c.is_null() | (c.str.strip_chars() == "") for c in raw_cells]
-        )
-        if raw_cells
-        else pl.lit(True)
-    )
-    lazy = raw.frame.lazy().with_columns(blank.alias(_BLANK))
-    blank_rows = _issue_rows(
-        lazy,
-        table.name,
-        None,
-        Check(IssueCode.BLANK_ROW, pl.col(_BLANK), message_expr(IssueCode.BLANK_ROW)),
-    )
-    text = lazy.filter(~pl.col(_BLANK)).select(ROW, *_text_columns(raw, table))
+def _mask_name(index: int) -> str:
+    return f"__mask__{index}"
 
-    # Identifiers that a spreadsheet turned into numbers (1234.0): restore, and say so.
-    restore_checks: list[tuple[str, Check]] = []
-    restored = []
-    for name, column in table.columns.items():
-        if column.personal in _IDENTIFIERS:
-            mask = pl.col(name).str.contains(_SPREADSHEET_NUMBER).fill_null(False)
-            code = IssueCode.IDENTIFIER_RESTORED
-            restore_checks.append(
-                (
-                    name,
-                    Check(
-                        code, mask, message_expr(code, column=name, label=column.label)
-                    ),
-                )
-            )
-            restored.append(
-                pl.when(mask)
-                .then(pl.col(name).str.replace(r"\.0+$", ""))
-                .otherwise(pl.col(name))
-                .alias(name)
-            )
-    restore_issues = [
-        _issue_rows(text, table.name, name, check) for name, check in restore_checks
-    ]
-    if restored:
-        text = text.with_columns(restored)
+
+def conform_table(
+    raw: RawTable, table: TableSpec, year: int, *, sort: bool = True
+) -> Conformed:
+    """The typed table and every issue found in it.
+
+    Two materialised passes over the data: text (trim, restore identifiers, find
+    blank rows), then parse and every check as a boolean column. Issue rows are then
+    cheap filters on those columns, and bad cells are nulled from them.
+    """
+    names = list(table.columns)
+    match = match_headers(raw.headers, table.columns)
+    text_exprs, restores = _text_columns(raw, table, match.found)
+    others = [pl.col(RawTable.position_name(i)).is_null() for i in match.unknown]
+    blank = pl.all_horizontal(
+        [pl.col(RawTable.position_name(i)).is_null() for i in match.found.values()]
+        + others
+        or [pl.lit(True)]
+    )
+    text = raw.frame.lazy().select(ROW, blank.alias(_BLANK), *text_exprs).collect()
+    blank_check = Check(
+        IssueCode.BLANK_ROW, pl.col(_BLANK), message_expr(IssueCode.BLANK_ROW)
+    )
+    issue_plans = [_issue_rows(text.lazy(), table.name, None, blank_check)]
+    issue_plans += [_issue_rows(text.lazy(), table.name, n, c) for n, c in restores]
+    if text[_BLANK].any():
+        text = text.filter(~pl.col(_BLANK))
 
     plans = {
         name: plan_column(name, column, year) for name, column in table.columns.items()
     }
-    parsed = text.with_columns([plan.parsed for plan in plans.values()])
+    checks = [(name, check) for name, plan in plans.items() for check in plan.checks]
+    checked = (
+        text.lazy()
+        .with_columns([plan.parsed for plan in plans.values()])
+        .with_columns(
+            [
+                check.mask.fill_null(False).alias(_mask_name(i))
+                for i, (_, check) in enumerate(checks)
+            ]
+        )
+        .collect()
+    )
+    flagged = (
+        checked.select([pl.col(_mask_name(i)).any() for i in range(len(checks))]).row(0)
+        if checks
+        else ()
+    )
+    for index, (name, check) in enumerate(checks):
+        if flagged[index]:
+            issue_plans.append(
+                _issue_rows(
+                    checked.lazy(),
+                    table.name,
+                    name,
+                    Check(check.code, pl.col(_mask_name(index)), check.message),
+                )
+            )
 
-    cell_issues = [
-        _issue_rows(parsed, table.name, name, check)
-        for name, plan in plans.items()
-        for check in plan.checks
-    ]
     # A bad cell is null in the conformed table.
     finals = []
-    for name, plan in plans.items():
-        errors = [
-            c.mask
-            for c in plan.checks
-            if c.is_error and c.code != IssueCode.BLANK_MANDATORY
-        ]
+    for name in plans:
         value = pl.col(parsed_name(name))
+        errors = [
+            pl.col(_mask_name(i))
+            for i, (column, check) in enumerate(checks)
+            if column == name
+            and check.is_error
+            and flagged[i]
+            and check.code != IssueCode.BLANK_MANDATORY
+        ]
         if errors:
-            value = (
-                pl.when(pl.any_horizontal(errors).fill_null(False))
-                .then(None)
-                .otherwise(value)
-            )
+            value = pl.when(pl.any_horizontal(errors)).then(None).otherwise(value)
         finals.append(value.alias(name))
-    conformed = parsed.select(ROW, *finals)
+    conformed = checked.select(ROW, *finals)
+    del checked
 
-    key_issues = []
     if table.key:
         keys = list(table.key)
-        first = pl.col(_FIRST)
         complete = pl.all_horizontal([pl.col(k).is_not_null() for k in keys])
         code = IssueCode.DUPLICATE_KEY
+        first = pl.col(_FIRST)
         check = Check(
             code,
             complete & (first != pl.col(ROW)),
             message_expr(code, {"first": first}, keys=and_list(keys), table=table.name),
         )
-        with_first = conformed.with_columns(pl.col(ROW).min().over(keys).alias(_FIRST))
-        key_issues.append(_issue_rows(with_first, table.name, and_list(keys), check))
+        with_first = conformed.lazy().with_columns(
+            pl.col(ROW).min().over(keys).alias(_FIRST)
+        )
+        issue_plans.append(_issue_rows(with_first, table.name, and_list(keys), check))
 
-    sort_by = list(table.sort_by)
-    out = conformed.sort([*sort_by, ROW], nulls_last=True) if sort_by else conformed
-    frames = pl.collect_all(
-        [out.drop(ROW), blank_rows, *restore_issues, *cell_issues, *key_issues]
-    )
-    frame, issue_frames = frames[0], frames[1:]
+    sort_by = list(table.sort_by) if sort else []
+    issue_frames = pl.collect_all(issue_plans)
+    frame = conformed.drop(ROW)
+    if sort_by:
+        frame = frame.sort(sort_by, nulls_last=True, maintain_order=True)
     header_issues = _header_issues(raw, table, year)
     if frame.height == 0:
         header_issues.append(

@@ -158,7 +158,9 @@ def load_spec(dataset: str, year: int) -> DatasetSpec:
         if change_year > year:
             break
         for index, change in enumerate(diff.get("changes", [])):
-            apply_change(tables, change, f"{dataset}/{change_year}.diff.yaml change {index}")
+            apply_change(
+                tables, change, f"{dataset}/{change_year}.diff.yaml change {index}"
+            )
     for table_name, table in tables.items():
         table["name"] = table_name
     try:
