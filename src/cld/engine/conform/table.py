@@ -1,4 +1,4 @@
-"""Conform one table: headers, types, mandatory cells and keys, in one lazy pass.
+"""Conform one table: headers, types, mandatory cells and keys, over whole columns.
 
 Nothing is silently changed or dropped: a bad cell becomes null in the conformed
 table *and* an issue; a restored identifier is kept *and* a warning; a blank row is
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from cld.engine.conform.dtypes import Check, parsed_name, plan_column
-from cld.engine.conform.headers import match_headers
+from cld.engine.conform.dtypes import Check, ColumnPlan, parsed_name, plan_column
+from cld.engine.conform.headers import HeaderMatch, match_headers
 from cld.engine.conform.messages import and_list, human_list, message_expr
 from cld.engine.issues import (
     Issue,
@@ -38,8 +38,9 @@ class Conformed:
     issues: pl.DataFrame
 
 
-def _header_issues(raw: RawTable, table: TableSpec, year: int) -> list[Issue]:
-    match = match_headers(raw.headers, table.columns)
+def _header_issues(
+    raw: RawTable, table: TableSpec, year: int, match: HeaderMatch
+) -> list[Issue]:
     found: list[Issue] = []
     expected = human_list(list(table.columns))
     for index in match.unknown:
@@ -145,6 +146,74 @@ def _mask_name(index: int) -> str:
     return f"__mask__{index}"
 
 
+def _checked(
+    text: pl.DataFrame, plans: dict[str, ColumnPlan]
+) -> tuple[pl.DataFrame, list[tuple[str, Check]], tuple[bool, ...]]:
+    """Parse every column and evaluate every check as a boolean mask column.
+
+    Returns the frame, the checks (column, check) with their masks as columns, and
+    whether each check flagged any row.
+    """
+    planned = [(name, check) for name, plan in plans.items() for check in plan.checks]
+    masks = [
+        c.mask.fill_null(False).alias(_mask_name(i)) for i, (_, c) in enumerate(planned)
+    ]
+    checks = [
+        (name, Check(check.code, pl.col(_mask_name(i)), check.message))
+        for i, (name, check) in enumerate(planned)
+    ]
+    checked = (
+        text.lazy()
+        .with_columns([plan.parsed for plan in plans.values()])
+        .with_columns(masks)
+        .collect()
+    )
+    if not checks:
+        return checked, checks, ()
+    flagged = checked.select([check.mask.any() for _, check in checks]).row(0)
+    return checked, checks, flagged
+
+
+def _nulled(
+    checked: pl.DataFrame,
+    names: list[str],
+    checks: list[tuple[str, Check]],
+    flagged: tuple[bool, ...],
+) -> pl.DataFrame:
+    """The typed columns, with every cell that failed a check made null."""
+    finals = []
+    for name in names:
+        value = pl.col(parsed_name(name))
+        errors = [
+            check.mask
+            for (column, check), hit in zip(checks, flagged, strict=True)
+            if column == name
+            and hit
+            and check.is_error
+            and check.code != IssueCode.BLANK_MANDATORY
+        ]
+        if errors:
+            value = pl.when(pl.any_horizontal(errors)).then(None).otherwise(value)
+        finals.append(value.alias(name))
+    return checked.select(ROW, *finals)
+
+
+def _duplicate_keys(conformed: pl.DataFrame, table: TableSpec) -> pl.LazyFrame:
+    keys = list(table.key)
+    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in keys])
+    code = IssueCode.DUPLICATE_KEY
+    first = pl.col(_FIRST)
+    check = Check(
+        code,
+        complete & (first != pl.col(ROW)),
+        message_expr(code, {"first": first}, keys=and_list(keys), table=table.name),
+    )
+    with_first = conformed.lazy().with_columns(
+        pl.col(ROW).min().over(keys).alias(_FIRST)
+    )
+    return _issue_rows(with_first, table.name, and_list(keys), check)
+
+
 def conform_table(
     raw: RawTable, table: TableSpec, year: int, *, sort: bool = True
 ) -> Conformed:
@@ -157,10 +226,9 @@ def conform_table(
     names = list(table.columns)
     match = match_headers(raw.headers, table.columns)
     text_exprs, restores = _text_columns(raw, table, match.found)
-    others = [pl.col(RawTable.position_name(i)).is_null() for i in match.unknown]
+    positions = [*match.found.values(), *match.unknown]
     blank = pl.all_horizontal(
-        [pl.col(RawTable.position_name(i)).is_null() for i in match.found.values()]
-        + others
+        [pl.col(RawTable.position_name(i)).is_null() for i in positions]
         or [pl.lit(True)]
     )
     text = raw.frame.lazy().select(ROW, blank.alias(_BLANK), *text_exprs).collect()
@@ -172,76 +240,23 @@ def conform_table(
     if text[_BLANK].any():
         text = text.filter(~pl.col(_BLANK))
 
-    plans = {
-        name: plan_column(name, column, year) for name, column in table.columns.items()
-    }
-    checks = [(name, check) for name, plan in plans.items() for check in plan.checks]
-    checked = (
-        text.lazy()
-        .with_columns([plan.parsed for plan in plans.values()])
-        .with_columns(
-            [
-                check.mask.fill_null(False).alias(_mask_name(i))
-                for i, (_, check) in enumerate(checks)
-            ]
-        )
-        .collect()
-    )
-    flagged = (
-        checked.select([pl.col(_mask_name(i)).any() for i in range(len(checks))]).row(0)
-        if checks
-        else ()
-    )
-    for index, (name, check) in enumerate(checks):
-        if flagged[index]:
-            issue_plans.append(
-                _issue_rows(
-                    checked.lazy(),
-                    table.name,
-                    name,
-                    Check(check.code, pl.col(_mask_name(index)), check.message),
-                )
-            )
-
-    # A bad cell is null in the conformed table.
-    finals = []
-    for name in plans:
-        value = pl.col(parsed_name(name))
-        errors = [
-            pl.col(_mask_name(i))
-            for i, (column, check) in enumerate(checks)
-            if column == name
-            and check.is_error
-            and flagged[i]
-            and check.code != IssueCode.BLANK_MANDATORY
-        ]
-        if errors:
-            value = pl.when(pl.any_horizontal(errors)).then(None).otherwise(value)
-        finals.append(value.alias(name))
-    conformed = checked.select(ROW, *finals)
+    plans = {name: plan_column(name, col, year) for name, col in table.columns.items()}
+    checked, checks, flagged = _checked(text, plans)
+    issue_plans += [
+        _issue_rows(checked.lazy(), table.name, name, check)
+        for (name, check), hit in zip(checks, flagged, strict=True)
+        if hit
+    ]
+    conformed = _nulled(checked, names, checks, flagged)
     del checked
-
     if table.key:
-        keys = list(table.key)
-        complete = pl.all_horizontal([pl.col(k).is_not_null() for k in keys])
-        code = IssueCode.DUPLICATE_KEY
-        first = pl.col(_FIRST)
-        check = Check(
-            code,
-            complete & (first != pl.col(ROW)),
-            message_expr(code, {"first": first}, keys=and_list(keys), table=table.name),
-        )
-        with_first = conformed.lazy().with_columns(
-            pl.col(ROW).min().over(keys).alias(_FIRST)
-        )
-        issue_plans.append(_issue_rows(with_first, table.name, and_list(keys), check))
-
-    sort_by = list(table.sort_by) if sort else []
+        issue_plans.append(_duplicate_keys(conformed, table))
     issue_frames = pl.collect_all(issue_plans)
+
     frame = conformed.drop(ROW)
-    if sort_by:
-        frame = frame.sort(sort_by, nulls_last=True, maintain_order=True)
-    header_issues = _header_issues(raw, table, year)
+    if sort and table.sort_by:
+        frame = frame.sort(list(table.sort_by), nulls_last=True, maintain_order=True)
+    header_issues = _header_issues(raw, table, year, match)
     if frame.height == 0:
         header_issues.append(
             Issue(
