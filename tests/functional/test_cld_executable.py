@@ -29,7 +29,11 @@ def test_bad_files_exit_2_without_a_traceback(tmp_path):
         "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/01/2010,WBRI,A123456789012,,\n"
     )
     result = cld(
-        "validate", "--json", "empty.csv", "junk.csv", "SSDA903_2024_header.csv",
+        "validate",
+        "--json",
+        "empty.csv",
+        "junk.csv",
+        "SSDA903_2024_header.csv",
         cwd=tmp_path,
     )
     assert result.returncode == 2

@@ -44,7 +44,13 @@ def test_json_contract(files, capsys):
     assert list(payload) == ["files"]
     episodes, header = payload["files"]
     assert set(episodes) == {
-        "file", "dataset", "year", "year_reason", "tables", "error", "issues"
+        "file",
+        "dataset",
+        "year",
+        "year_reason",
+        "tables",
+        "error",
+        "issues",
     }
     assert episodes["dataset"] == "ssda903"
     assert episodes["year"] == 2024
@@ -66,7 +72,10 @@ def test_json_contract(files, capsys):
 
 def test_a_bad_file_gets_an_error_and_the_others_are_still_reported(files, capsys):
     code, payload = run_json(
-        capsys, files / "junk.csv", files / "missing.csv", files / "SSDA903_2024_header.csv"
+        capsys,
+        files / "junk.csv",
+        files / "missing.csv",
+        files / "SSDA903_2024_header.csv",
     )
     assert code == 2
     junk, missing, header = payload["files"]
@@ -107,7 +116,13 @@ def test_no_files_is_a_usage_error(capsys):
 
 def test_human_output(files, capsys):
     code = run(
-        ["validate", "--la", "CAM", str(files / "SSDA903_2024_episodes.csv"), str(files / "junk.csv")]
+        [
+            "validate",
+            "--la",
+            "CAM",
+            str(files / "SSDA903_2024_episodes.csv"),
+            str(files / "junk.csv"),
+        ]
     )
     out = " ".join(capsys.readouterr().out.split())
     assert code == 2
@@ -127,7 +142,15 @@ def test_reports_as_csv_and_excel(files, capsys, tmp_path):
     inputs = [str(files / n) for n in ("SSDA903_2024_episodes.csv", "junk.csv")]
     assert run(["validate", "--report", str(tmp_path / "out" / "r.csv"), *inputs]) == 2
     report = pl.read_csv(tmp_path / "out" / "r.csv")
-    assert report.columns == ["file", "table", "row", "column", "code", "severity", "message"]
+    assert report.columns == [
+        "file",
+        "table",
+        "row",
+        "column",
+        "code",
+        "severity",
+        "message",
+    ]
     assert report["code"].to_list() == ["invalid_category"]
 
     assert run(["validate", "--report", str(tmp_path / "r.xlsx"), *inputs]) == 2

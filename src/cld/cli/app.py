@@ -7,7 +7,13 @@ import sys
 import typer
 from rich.console import Console
 
-from cld.cli import validate_command
+from cld.cli import (
+    bench_command,
+    demo_command,
+    docs_command,
+    synth_command,
+    validate_command,
+)
 from cld.engine.errors import CldError, ExitCode, exit_code_for
 
 app = typer.Typer(
@@ -26,6 +32,10 @@ def _cld() -> None:
 
 
 app.command("validate")(validate_command.validate)
+app.command("bench")(bench_command.bench)
+app.command("docs")(docs_command.docs)
+app.command("synth")(synth_command.synth)
+app.command("demo")(demo_command.demo)
 
 
 def run(args: list[str] | None = None) -> int:

@@ -40,7 +40,9 @@ def _title(report: FileReport) -> str:
     if report.dataset is None or report.year is None:
         return ""
     spec = load_spec(report.dataset, report.year)
-    tables = ", ".join(f"{name} ({_plural(rows, 'row')})" for name, rows in report.tables.items())
+    tables = ", ".join(
+        f"{name} ({_plural(rows, 'row')})" for name, rows in report.tables.items()
+    )
     return f"{spec.title}, {tables}"
 
 
@@ -56,7 +58,9 @@ def print_report(console: Console, report: FileReport, max_issues: int) -> None:
         f"[yellow]{_plural(counts['warning'], 'warning')}[/]",
         highlight=False,
     )
-    console.print(f"  year {report.year_reason}; table {report.table_reason}", highlight=False)
+    console.print(
+        f"  year {report.year_reason}; table {report.table_reason}", highlight=False
+    )
     if not report.issues.height:
         return
     table = Table(show_edge=False, pad_edge=False, box=None, padding=(0, 1))
@@ -73,7 +77,9 @@ def print_report(console: Console, report: FileReport, max_issues: int) -> None:
     console.print(table)
     hidden = report.issues.height - max_issues
     if hidden > 0:
-        console.print(f"  … and {hidden:,} more issues: write them all with --report FILE")
+        console.print(
+            f"  … and {hidden:,} more issues: write them all with --report FILE"
+        )
 
 
 def validate(

@@ -37,12 +37,24 @@ class YearReading:
         )
 
 
+# Dates in a name (an export date, 2025-03-31, 31.03.2025, 20250331) are not years.
+_DATES = re.compile(
+    r"(?<!\d)(20\d\d[-_.]?[01]\d[-_.]?[0-3]\d|[0-3]\d[-_.][01]\d[-_.]20\d\d)(?!\d)"
+)
+_PLAUSIBLE = range(2010, 2051)
+
+
 def find_year(text: str) -> YearReading | None:
-    """The collection year written somewhere in ``text`` (a file name), or None."""
+    """The collection year written somewhere in ``text`` (a file name), or None.
+
+    Export dates are skipped, and so are numbers that would give a year before 2010
+    or after 2050 (``200001`` is not 2000-01).
+    """
+    text = _DATES.sub(lambda m: " " * len(m.group(0)), text)
     for kind, pattern in _PATTERNS:
         for match in pattern.finditer(text):
             year = _year_of(kind, match)
-            if year is not None:
+            if year is not None and year in _PLAUSIBLE:
                 return YearReading(year, match.group(0))
     return None
 

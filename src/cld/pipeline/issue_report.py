@@ -20,7 +20,16 @@ from cld.engine.issues import ISSUE_SCHEMA
 from cld.engine.validate import FileReport
 
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
-SUMMARY_COLUMNS = ("file", "dataset", "year", "tables", "rows", "errors", "warnings", "error")
+SUMMARY_COLUMNS = (
+    "file",
+    "dataset",
+    "year",
+    "tables",
+    "rows",
+    "errors",
+    "warnings",
+    "error",
+)
 
 
 def _long_frame(reports: Sequence[FileReport]) -> pl.DataFrame:

@@ -140,7 +140,9 @@ def test_2025_header_uses_m_f_u_and_accepts_the_words():
 
 
 def test_2025_uasc_still_accepts_the_old_sex_codes():
-    result = conform("CHILD,DOB,SEX,DUC\n101,14/06/2007,1,\n102,14/06/2007,2,\n", "uasc", 2025)
+    result = conform(
+        "CHILD,DOB,SEX,DUC\n101,14/06/2007,1,\n102,14/06/2007,2,\n", "uasc", 2025
+    )
     assert result.issues.is_empty()
     assert result.frame["SEX"].to_list() == ["M", "F"]
 

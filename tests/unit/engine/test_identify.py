@@ -14,7 +14,11 @@ HEADER = ("CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB")
 @pytest.mark.parametrize("table", list(load_spec("ssda903", 2026).tables))
 def test_every_ssda903_table_is_known_by_its_header_row(table):
     headers = tuple(load_spec("ssda903", 2026).tables[table].columns)
-    assert identify_table(headers, "upload.csv") == ("ssda903", table, "from the header row")
+    assert identify_table(headers, "upload.csv") == (
+        "ssda903",
+        table,
+        "from the header row",
+    )
 
 
 def test_the_header_row_wins_over_a_misleading_file_name():

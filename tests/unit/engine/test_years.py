@@ -8,7 +8,8 @@ from cld.engine.years import find_year, parse_year
 
 
 @pytest.mark.parametrize(
-    "written", ["2024", "2023-24", "2023/24", "202324", "2324", "23/24", "23-24", "2023-2024"]
+    "written",
+    ["2024", "2023-24", "2023/24", "202324", "2324", "23/24", "23-24", "2023-2024"],
 )
 def test_every_way_of_writing_2024(written):
     assert parse_year(written) == 2024
@@ -23,6 +24,10 @@ def test_every_way_of_writing_2024(written):
         ("ssda903 2324 reviews.csv", 2024, "2324"),
         ("cla_2019_20_episodes.csv", 2020, "2019_20"),
         ("header_2016-2017.csv", 2017, "2016-2017"),
+        ("SSDA903_2324_header_export_2025-03-31.csv", 2024, "2324"),
+        ("SSDA903_2324_header_20250331.csv", 2024, "2324"),
+        ("episodes_31.03.2025_2024.csv", 2024, "2024"),
+        ("batch200001_SSDA903_2024_episodes.csv", 2024, "2024"),
     ],
 )
 def test_years_in_file_names(name, year, written):

@@ -119,9 +119,9 @@ def _(column: DecimalColumn, text: pl.Expr) -> pl.Expr:
 @_parse.register
 def _(column: DateColumn, text: pl.Expr) -> pl.Expr:
     attempts = [
-        text.str.to_datetime(fmt, strict=False).dt.date()
+        text.str.to_datetime(fmt, strict=False, cache=False).dt.date()
         if "%H" in fmt
-        else text.str.to_date(fmt, strict=False)
+        else text.str.to_date(fmt, strict=False, cache=False)
         for fmt in column.accepted_formats
     ]
     return pl.coalesce(attempts)

@@ -231,7 +231,12 @@ def conform_table(
         [pl.col(RawTable.position_name(i)).is_null() for i in positions]
         or [pl.lit(True)]
     )
-    text = raw.frame.lazy().select(ROW, blank.alias(_BLANK), *text_exprs).collect()
+    text = (
+        raw.frame.lazy()
+        .select(ROW, blank.alias(_BLANK), *text_exprs)
+        .collect()
+        .rechunk()  # eager steps on unevenly chunked columns copy the whole frame
+    )
     blank_check = Check(
         IssueCode.BLANK_ROW, pl.col(_BLANK), message_expr(IssueCode.BLANK_ROW)
     )

@@ -60,7 +60,7 @@ def _separator(first_line: str) -> str:
 
 def read_csv(data: bytes) -> RawTable:
     """Every cell of a CSV as a string, with the spreadsheet row of each row."""
-    if not data.strip():
+    if not data or data.isspace():
         raise UnreadableFileError("the file is empty")
     body, encoding = decode(data)
     _check_is_text(body)

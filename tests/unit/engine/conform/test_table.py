@@ -23,19 +23,36 @@ ALL_TYPES = TableSpec.model_validate(
         "name": "t",
         "title": "All types",
         "columns": {
-            "ID": {"label": "id", "type": "pattern", "pattern": "^[A-Z]\\d+$",
-                   "expected": "a letter then digits", "mandatory": True, "key": True,
-                   "sort": 1, "personal": "identifier", "max_length": 5},
-            "NOTE": {"label": "note", "type": "text", "max_length": 5,
-                     "personal": "free_text"},
+            "ID": {
+                "label": "id",
+                "type": "pattern",
+                "pattern": "^[A-Z]\\d+$",
+                "expected": "a letter then digits",
+                "mandatory": True,
+                "key": True,
+                "sort": 1,
+                "personal": "identifier",
+                "max_length": 5,
+            },
+            "NOTE": {
+                "label": "note",
+                "type": "text",
+                "max_length": 5,
+                "personal": "free_text",
+            },
             "AMOUNT": {"label": "amount", "type": "decimal", "min": 0, "max": 10.5},
             "COUNT": {"label": "count", "type": "integer", "min": 1},
             "LIMIT": {"label": "limit", "type": "integer", "max": 3},
             "WHEN": {"label": "when", "type": "date", "formats": ["%d/%m/%Y"]},
             "PC": {"label": "postcode", "type": "postcode", "personal": "postcode"},
-            "FLAG": {"label": "flag", "type": "category",
-                     "codes": {"1": {"label": "Yes", "aliases": ["Y", "true"]},
-                               "0": {"label": "No", "aliases": ["N"]}}},
+            "FLAG": {
+                "label": "flag",
+                "type": "category",
+                "codes": {
+                    "1": {"label": "Yes", "aliases": ["Y", "true"]},
+                    "0": {"label": "No", "aliases": ["N"]},
+                },
+            },
         },
     }
 )
@@ -90,10 +107,26 @@ def test_every_type_parses_good_values():
     )
     assert result.issues.is_empty()
     assert result.frame.to_dicts() == [
-        {"ID": "A1", "NOTE": None, "AMOUNT": 0.5, "COUNT": 1, "LIMIT": 3,
-         "WHEN": dt.date(2024, 3, 31), "PC": "SW1A 2AA", "FLAG": "1"},
-        {"ID": "B2", "NOTE": "hi", "AMOUNT": 10.5, "COUNT": 4, "LIMIT": -2,
-         "WHEN": dt.date(2024, 3, 31), "PC": "SW1A 2AA", "FLAG": "1"},
+        {
+            "ID": "A1",
+            "NOTE": None,
+            "AMOUNT": 0.5,
+            "COUNT": 1,
+            "LIMIT": 3,
+            "WHEN": dt.date(2024, 3, 31),
+            "PC": "SW1A 2AA",
+            "FLAG": "1",
+        },
+        {
+            "ID": "B2",
+            "NOTE": "hi",
+            "AMOUNT": 10.5,
+            "COUNT": 4,
+            "LIMIT": -2,
+            "WHEN": dt.date(2024, 3, 31),
+            "PC": "SW1A 2AA",
+            "FLAG": "1",
+        },
     ]
 
 
@@ -214,7 +247,9 @@ def test_header_problems():
         "header",
     )
     issues = result.issues.filter(pl.col("row").is_null())
-    found = {(r["column"], r["code"], r["severity"]) for r in issues.iter_rows(named=True)}
+    found = {
+        (r["column"], r["code"], r["severity"]) for r in issues.iter_rows(named=True)
+    }
     assert found == {
         ("Shoe size", "unknown_column", "warning"),
         ("ETHNIC", "missing_column", "error"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from cld.engine.errors import SchemaDefinitionError, UsageError
@@ -92,9 +94,13 @@ def test_a_year_outside_the_schema_is_a_usage_error():
 
 
 def test_change_operations():
-    tables = {"t": {"title": "T", "columns": {"A": {"label": "a"}, "B": {"label": "b"}}}}
+    tables: dict[str, Any] = {
+        "t": {"title": "T", "columns": {"A": {"label": "a"}, "B": {"label": "b"}}}
+    }
     apply_change(tables, {"op": "add", "path": "t.C", "value": {"label": "c"}}, "x")
-    apply_change(tables, {"op": "modify", "path": "t.A", "set": {"mandatory": True}}, "x")
+    apply_change(
+        tables, {"op": "modify", "path": "t.A", "set": {"mandatory": True}}, "x"
+    )
     apply_change(tables, {"op": "rename", "path": "t.B", "to": "B2"}, "x")
     apply_change(tables, {"op": "add", "path": "u", "value": {"title": "U"}}, "x")
     apply_change(tables, {"op": "remove", "path": "t.C"}, "x")
@@ -117,7 +123,7 @@ def test_change_operations():
     ],
 )
 def test_badly_written_changes_are_schema_errors(change, message):
-    tables = {"t": {"columns": {"A": {}}}}
+    tables: dict[str, Any] = {"t": {"columns": {"A": {}}}}
     with pytest.raises(SchemaDefinitionError, match=message):
         apply_change(tables, change, "here")
 

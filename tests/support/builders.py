@@ -16,7 +16,9 @@ def csv_bytes(text: str, encoding: str = "utf-8") -> bytes:
     return textwrap.dedent(text).lstrip("\n").encode(encoding)
 
 
-def conform(text: str, table: str, year: int = 2024, dataset: str = "ssda903") -> Conformed:
+def conform(
+    text: str, table: str, year: int = 2024, dataset: str = "ssda903"
+) -> Conformed:
     """Conform an inline CSV as ``table`` of ``dataset`` in ``year``."""
     spec = load_spec(dataset, year).tables[table]
     return conform_table(read_csv(csv_bytes(text)), spec, year)

@@ -1,0 +1,161 @@
+"""``cld bench``: how long validating a large synthetic return takes, and its memory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cld.benchmarks.benchmark import run_benchmark
+from cld.benchmarks.results import BenchResult, Stage
+from cld.engine.errors import ExitCode
+from cld.engine.spec.load import load_spec, year_range
+
+_DATASET = "ssda903"
+_TABLE = "episodes"
+
+
+def _check_year(year: int) -> None:
+    years = year_range(_DATASET)
+    if year not in years or _TABLE not in load_spec(_DATASET, year).tables:
+        raise typer.BadParameter(
+            f"{year} is not a year of the SSDA903 episodes table "
+            f"({years.start}–{years.stop - 1})",
+            param_hint="'--year'",
+        )
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.2f}"
+
+
+def _rate(rows: int, stage: Stage) -> str:
+    return f"{stage.rows_per_second(rows):,.0f}"
+
+
+def _mib(mib: float) -> str:
+    return f"{mib:,.0f}"
+
+
+def _mark(ok: bool) -> str:
+    return "[bold green]✓ met[/]" if ok else "[bold red]✗ not met[/]"
+
+
+def print_result(console: Console, result: BenchResult) -> None:
+    """The figures as a table, then the distance to the floor and the targets."""
+    rows = result.rows
+    table = Table(
+        title=f"cld bench: {rows:,} SSDA903 episode rows ({result.year}), "
+        f"{result.file_mib:,.1f} MiB",
+        title_justify="left",
+        caption="read: the bytes and read_csv; conform: identify and conform_table; "
+        "issues: every issue's report entry and the JSON text",
+        caption_justify="left",
+    )
+    table.add_column("measurement")
+    table.add_column("seconds", justify="right")
+    table.add_column("rows/s", justify="right")
+    table.add_column("peak MiB", justify="right")
+    table.add_row(
+        "generate the file (not in totals)", _seconds(result.generate_seconds), "", ""
+    )
+    floor = result.polars_read
+    table.add_row(
+        "polars.read_csv (the floor)",
+        _seconds(floor.seconds),
+        _rate(rows, floor.stage),
+        _mib(floor.peak_mib),
+    )
+    described = {
+        "read": "validate: read",
+        "conform": "validate: conform",
+        "issues": "validate: issues",
+    }
+    stages: dict[str, Stage] = result.validate.stages
+    for name, label in described.items():
+        stage = stages[name]
+        table.add_row(
+            label,
+            _seconds(stage.seconds),
+            _rate(rows, stage),
+            _mib(stage.peak_mib),
+        )
+    total = result.total
+    table.add_row(
+        "[bold]validate: total[/]",
+        f"[bold]{_seconds(total.seconds)}[/]",
+        _rate(rows, total),
+        f"[bold]{_mib(total.peak_mib)}[/]",
+    )
+    console.print(table)
+    runs = f"median of {result.repeat} runs" if result.repeat > 1 else "one run"
+    console.print(
+        f"Peak memory is per process ({runs} each); after imports, before any data, "
+        f"the validate process held {_mib(result.validate.baseline_mib)} MiB and the "
+        f"polars process {_mib(floor.baseline_mib)} MiB."
+    )
+    console.print(
+        f"The validate took {result.ratio_to_polars_read:.1f}× as long as the bare "
+        f"polars read, and found {result.validate.issues:,} issues."
+    )
+    targets = result.targets
+    fast = _mark(total.seconds < targets.seconds)
+    lean = _mark(total.peak_mib < targets.peak_mib)
+    console.print(
+        f"Targets for {targets.rows:,} rows: under {targets.seconds:g} s {fast}, "
+        f"under {targets.peak_mib / 1024:g} GiB peak {lean}."
+    )
+    if rows != targets.rows:
+        console.print(
+            f"[yellow]This run had {rows:,} rows, so the targets, set for "
+            f"{targets.rows:,}, say little about it.[/]"
+        )
+
+
+def bench(
+    rows: Annotated[
+        int, typer.Option(help="Episode rows in the synthetic file.", min=1)
+    ] = 1_000_000,
+    year: Annotated[int, typer.Option(help="Collection year of the file.")] = 2024,
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 0,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON object instead of a table.")
+    ] = False,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(
+            file_okay=False,
+            help="Write (and keep) the synthetic file here; default a temporary "
+            "folder that is removed.",
+        ),
+    ] = None,
+    repeat: Annotated[
+        int,
+        typer.Option(help="Measure this many times and report the medians.", min=1),
+    ] = 1,
+) -> int:
+    """Time validating a synthetic SSDA903 episodes file, and its peak memory.
+
+    Generates the file (timed apart), then measures in fresh processes a bare
+    polars.read_csv of it (the floor) and the whole validate as `cld validate`
+    does it, stage by stage. Exit 0 whether or not the targets are met.
+    """
+    _check_year(year)
+    status = Console(stderr=True, highlight=False)
+    result = run_benchmark(
+        rows,
+        year=year,
+        seed=seed,
+        repeat=repeat,
+        workdir=workdir,
+        progress=lambda message: status.print(f"[dim]{message}…[/]"),
+    )
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+    else:
+        print_result(Console(highlight=False), result)
+    return ExitCode.OK

@@ -1,0 +1,73 @@
+"""`cld bench` end to end on a tiny file: the JSON shape, the table, exit codes.
+
+Timings are measurements, never asserted.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from cld.benchmarks.benchmark import bench_file_name
+from cld.cli.app import run
+
+STAGES = ["read", "conform", "issues", "total"]
+
+
+def test_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = run(["bench", "--rows", "2000", "--json", "--workdir", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 0
+    payload = json.loads(captured.out)
+    assert payload["rows"] == 2000
+    assert payload["repeat"] == 1
+    assert payload["file_mib"] > 0
+    assert payload["generate_seconds"] > 0
+    assert payload["polars_read"]["seconds"] > 0
+    assert payload["polars_read"]["peak_mib"] > 0
+    assert list(payload["stages"]) == STAGES
+    for stage in payload["stages"].values():
+        assert stage["seconds"] > 0
+        assert stage["rows_per_second"] > 0
+        assert stage["peak_mib"] > 0
+    assert payload["peak_mib"] == payload["stages"]["total"]["peak_mib"]
+    assert 0 < payload["baseline_mib"] <= payload["peak_mib"]
+    assert payload["ratio_to_polars_read"] > 0
+    assert payload["issues"] > 0  # the synthetic data is messy on purpose
+    targets = payload["targets"]
+    assert (targets["rows"], targets["seconds"], targets["peak_mib"]) == (
+        1_000_000,
+        5.0,
+        1536,
+    )
+    assert isinstance(targets["met"], bool)
+    assert (tmp_path / bench_file_name(2024)).exists()  # --workdir keeps the file
+    assert "measuring the validate" in captured.err
+
+
+def test_table_with_repeats(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    assert run(["bench", "--rows", "300", "--repeat", "2", "--seed", "5"]) == 0
+    out = capsys.readouterr().out
+    for words in (
+        "polars.read_csv (the floor)",
+        "validate: conform",
+        "validate: total",
+        "median of 2 runs",
+        "as long as the bare polars read",
+        "Targets for 1,000,000 rows",
+    ):
+        assert words in out
+    assert list(tmp_path.iterdir()) == []  # the temporary file is removed
+
+
+def test_bad_input_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["bench", "--rows", "0"]) == 2
+    assert run(["bench", "--rows", "10", "--year", "2010"]) == 2
+    assert run(["bench", "--repeat", "0"]) == 2
+    assert "--year" in capsys.readouterr().err
