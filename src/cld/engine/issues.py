@@ -47,6 +47,9 @@ class IssueCode(StrEnum):
     IDENTIFIER_RESTORED = "identifier_restored"
     BLANK_ROW = "blank_row"
     NO_ROWS = "no_rows"
+    UNKNOWN_SHEET = "unknown_sheet"
+    MISSING_TABLE = "missing_table"
+    LA_MISMATCH = "la_mismatch"
 
     @property
     def kind(self) -> IssueKind:
@@ -136,6 +139,22 @@ CATALOGUE: dict[IssueCode, IssueKind] = {
         "No data rows",
         Severity.WARNING,
         "The {table} file has a header row but no data rows",
+    ),
+    IssueCode.UNKNOWN_SHEET: IssueKind(
+        "Unknown sheet",
+        Severity.WARNING,
+        "Sheet '{sheet}' is not one of the {dataset} tables, so it is not kept; "
+        "expected sheets like: {expected}",
+    ),
+    IssueCode.MISSING_TABLE: IssueKind(
+        "Missing table",
+        Severity.WARNING,
+        "The file has no {table} table ({title}); {hint}",
+    ),
+    IssueCode.LA_MISMATCH: IssueKind(
+        "Wrong local authority",
+        Severity.ERROR,
+        "The file says it is from {found}, but it was uploaded for {expected}",
     ),
 }
 

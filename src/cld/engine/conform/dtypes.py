@@ -8,6 +8,7 @@ columns plus the message for the rows it flags.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import singledispatch
 
@@ -29,6 +30,8 @@ from cld.engine.spec.model import (
 _INTEGER = r"^[+-]?\d+(\.0+)?$"
 _DECIMAL = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
 _POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+_LAST_EXCEL_SERIAL = 2958465  # 31 December 9999
 _HUMAN_DATE_PARTS = {
     "%d": "dd",
     "%m": "mm",
@@ -124,6 +127,12 @@ def _(column: DateColumn, text: pl.Expr) -> pl.Expr:
         else text.str.to_date(fmt, strict=False, cache=False)
         for fmt in column.accepted_formats
     ]
+    if column.excel_serials:
+        serial = text.str.extract(r"^(\d{1,6})(?:\.0+)?$").cast(pl.Int64, strict=False)
+        in_range = (serial >= 1) & (serial <= _LAST_EXCEL_SERIAL)
+        attempts.append(
+            pl.when(in_range).then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
+        )
     return pl.coalesce(attempts)
 
 

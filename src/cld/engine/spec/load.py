@@ -31,6 +31,8 @@ from cld.engine.errors import SchemaDefinitionError, UsageError
 from cld.engine.spec.model import DatasetSpec
 
 _DIFF_NAME = re.compile(r"^(\d{4})\.diff\.yaml$")
+_DATASET_EXTRAS = ("xml", "terms")
+"""Dataset-level keys of ``base.yaml`` passed to the model as they are."""
 
 
 def schema_root() -> Traversable:
@@ -174,6 +176,7 @@ def load_spec(dataset: str, year: int) -> DatasetSpec:
                 "last_year": years.stop - 1,
                 "file_names": base.get("file_names", []),
                 "tables": tables,
+                **{key: base[key] for key in _DATASET_EXTRAS if key in base},
             }
         )
     except ValidationError as exc:

@@ -66,6 +66,11 @@ class _ColumnBase(_Frozen):
     headers: tuple[str, ...] = ()
     """Regular expressions for other spellings of the header, matched in full,
     ignoring case, after the exact (trimmed, case-folded) name."""
+    path: str | None = None
+    """XML only: where the value is, as an ElementPath relative to the table's
+    record element (``ChildIdentifiers/UPN``, ``../CINreferralDate``); a leading
+    ``/`` makes it relative to the unit element instead (``/ChildIdentifiers/LAchildID``
+    puts the child's identifier on every row). Defaults to the column's name."""
 
     @field_validator("headers")
     @classmethod
@@ -117,6 +122,9 @@ class DecimalColumn(_ColumnBase):
 class DateColumn(_ColumnBase):
     type: Literal["date"]
     formats: tuple[str, ...] = ("%d/%m/%Y",)
+    excel_serials: bool = False
+    """Also accept a whole number as an Excel date serial (days since 1899-12-30),
+    as workbooks store dates."""
 
     @property
     def accepted_formats(self) -> tuple[str, ...]:
@@ -183,6 +191,13 @@ class TableSpec(_Frozen):
     file_names: tuple[str, ...] = ()
     """Words that name this table in a file name, e.g. 'episodes'."""
     columns: dict[str, ColumnSpec]
+    record: str | None = None
+    """XML only: the element that makes one row, as a path relative to the unit
+    element (``.`` for the unit itself, ``CINdetails/Assessments``); a leading ``/``
+    makes it relative to the root instead, for tables outside the units."""
+    sheets: tuple[str, ...] = ()
+    """Workbooks only: regular expressions for the sheet names that hold this
+    table, matched in full, ignoring case ("List 1 - Contacts", "L1", "Contacts")."""
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -198,6 +213,28 @@ class TableSpec(_Frozen):
         return tuple(name for name, col in self.columns.items() if col.mandatory)
 
 
+class XmlLayout(_Frozen):
+    """Where things are in an XML return. Paths are relative to the root element."""
+
+    root: str
+    """The root element's name, e.g. ``Message``."""
+    unit: str
+    """The element streamed one at a time and cleared after use, e.g.
+    ``Children/Child``: memory stays flat however large the file."""
+    collection: str | None = None
+    """The element naming the collection, e.g.
+    ``Header/CollectionDetails/Collection``."""
+    collection_names: tuple[str, ...] = ()
+    """Values of ``collection`` that mean this dataset, e.g. ``CIN``."""
+    year: str | None = None
+    """The element holding the collection year."""
+    reference_date: str | None = None
+    """The element holding the census reference date (its year, when before
+    1 April, or the next, is the collection year)."""
+    la: str | None = None
+    """The element holding the LA's DfE number, e.g. ``Header/Source/LEA``."""
+
+
 class DatasetSpec(_Frozen):
     """A dataset resolved for one collection year."""
 
@@ -210,3 +247,7 @@ class DatasetSpec(_Frozen):
     file_names: tuple[str, ...] = ()
     """Words that name this dataset in a file name, e.g. 'ssda903', '903'."""
     tables: dict[str, TableSpec]
+    xml: XmlLayout | None = None
+    """XML returns only: where the header facts and the units are."""
+    terms: tuple[str, ...] = ()
+    """Returns made once a term (school census): the term names, e.g. autumn."""
