@@ -48,6 +48,7 @@ def test_json_contract(files, capsys):
         "dataset",
         "year",
         "year_reason",
+        "term",
         "tables",
         "error",
         "issues",

@@ -19,10 +19,12 @@ from rich.table import Table
 
 from cld.cli.synth_command import (
     YEARS_HELP,
+    DatasetsOption,
     MessinessOption,
     SeedOption,
     generate_with_progress,
     parse_authorities,
+    parse_datasets,
     parse_years,
     progress_bar,
 )
@@ -83,6 +85,20 @@ def _summary_table(
     return table, everything
 
 
+def _dataset_table(reports: Sequence[FileReport]) -> Table:
+    table = Table(title="By return", title_justify="left")
+    table.add_column("return")
+    for name in ("files", "rows", "errors", "warnings", "failed"):
+        table.add_column(name, justify="right")
+    by_dataset: dict[str, AuthorityTotals] = {}
+    for report in reports:
+        by_dataset.setdefault(report.dataset or "(not identified)", AuthorityTotals())
+        by_dataset[report.dataset or "(not identified)"].add(report)
+    for dataset, totals in sorted(by_dataset.items()):
+        table.add_row(dataset, *totals.cells())
+    return table
+
+
 def _found_issues(paths: Sequence[Path], reports: Sequence[FileReport]) -> pl.DataFrame:
     """Every issue as la, file, row, column, code (to compare with planted faults)."""
     frames = [
@@ -123,6 +139,7 @@ def demo(
     ] = 40,
     seed: SeedOption = 0,
     messiness: MessinessOption = 0.02,
+    datasets: DatasetsOption = None,
     la: Annotated[
         str | None,
         typer.Option("--la", help="Comma-separated LA codes (default: all 33)."),
@@ -138,20 +155,27 @@ def demo(
     chosen = parse_authorities(la)
     console = Console(highlight=False)
     summary = generate_with_progress(
-        out, chosen, chosen_years, children=children, seed=seed, messiness=messiness
+        out,
+        chosen,
+        chosen_years,
+        children=children,
+        seed=seed,
+        messiness=messiness,
+        datasets=parse_datasets(datasets),
     )
     console.print(
         f"Generated {len(summary.files):,} files for {len(chosen)} authorities, "
         f"collection years {chosen_years[0]}–{chosen_years[-1]}, in {out}"
     )
 
+    dfe = {authority.code: authority.dfe for authority in chosen}
     reports: list[FileReport] = []
     by_la: dict[str, list[FileReport]] = {}
     with progress_bar(
         Console(stderr=True), "Validating", len(summary.files)
     ) as advance:
         for path in summary.files:
-            report = validate_path(path)
+            report = validate_path(path, la=str(dfe[path.parent.name]))
             report.conformed = {}  # the typed tables are not needed: free them
             reports.append(report)
             by_la.setdefault(path.parent.name, []).append(report)
@@ -159,6 +183,7 @@ def demo(
 
     table, totals = _summary_table(chosen, by_la)
     console.print(table)
+    console.print(_dataset_table(reports))
     planted, missed = _missed_faults(out, _found_issues(summary.files, reports))
     if missed:
         console.print(

@@ -22,8 +22,8 @@ from cld.engine.errors import ExitCode, UsageError
 from cld.engine.spec.load import year_range
 from cld.engine.years import parse_year
 from cld.governance.authorities import Authority, authorities, find_authority
-from cld.synthetic.context import DATASET
 from cld.synthetic.generate import PLANTED_FAULTS, SynthSummary, write_synthetic
+from cld.synthetic.registry import GENERATORS
 
 _RANGE = re.compile(r"^(\d{4})\s*(?:-|–|to|\.\.)\s*(\d{4})$")
 
@@ -35,7 +35,10 @@ YEARS_HELP = (
 
 def parse_years(text: str) -> list[int]:
     """The collection years ``text`` names, in order; a UsageError if any is wrong."""
-    valid = year_range(DATASET)
+    valid = range(
+        min(year_range(d).start for d in GENERATORS),
+        max(year_range(d).stop for d in GENERATORS),
+    )
     found: set[int] = set()
     for part in (p.strip() for p in text.split(",")):
         if not part:
@@ -59,10 +62,24 @@ def parse_years(text: str) -> list[int]:
     outside = sorted(year for year in found if year not in valid)
     if outside:
         raise UsageError(
-            f"--years: the SSDA903 return is defined for collection years "
+            f"--years: the returns are defined for collection years "
             f"{valid.start} to {valid.stop - 1}, not {', '.join(map(str, outside))}"
         )
     return sorted(found)
+
+
+def parse_datasets(text: str | None) -> list[str]:
+    """The datasets named (comma-separated), or every one with a generator."""
+    if text is None:
+        return list(GENERATORS)
+    chosen = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = [name for name in chosen if name not in GENERATORS]
+    if unknown or not chosen:
+        raise UsageError(
+            f"--datasets: unknown {', '.join(unknown) or '(none given)'}; "
+            f"choose from {', '.join(GENERATORS)}"
+        )
+    return chosen
 
 
 def parse_authorities(text: str | None) -> list[Authority]:
@@ -110,6 +127,7 @@ def generate_with_progress(
     children: int,
     seed: int,
     messiness: float,
+    datasets: list[str],
 ) -> SynthSummary:
     """:func:`write_synthetic` with a progress bar on standard error."""
     with progress_bar(
@@ -122,6 +140,7 @@ def generate_with_progress(
             children=children,
             seed=seed,
             messiness=messiness,
+            datasets=datasets,
             on_progress=lambda la, year: advance(f"{la.code} {year}"),
         )
 
@@ -130,6 +149,13 @@ SeedOption = Annotated[int, typer.Option(min=0, help="Same seed, same files.")]
 MessinessOption = Annotated[
     float,
     typer.Option(min=0.0, max=1.0, help="Fraction of rows with a planted fault."),
+]
+DatasetsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--datasets",
+        help=f"Comma-separated datasets (default: all, {', '.join(GENERATORS)}).",
+    ),
 ]
 
 
@@ -153,6 +179,7 @@ def synth(
     ] = 200,
     seed: SeedOption = 0,
     messiness: MessinessOption = 0.02,
+    datasets: DatasetsOption = None,
 ) -> int:
     """Write synthetic SSDA903 returns, as each LA would upload them.
 
@@ -163,7 +190,13 @@ def synth(
     chosen_years = parse_years(years)
     chosen = parse_authorities(la)
     summary = generate_with_progress(
-        out, chosen, chosen_years, children=children, seed=seed, messiness=messiness
+        out,
+        chosen,
+        chosen_years,
+        children=children,
+        seed=seed,
+        messiness=messiness,
+        datasets=parse_datasets(datasets),
     )
     console = Console(highlight=False)
     span = (

@@ -101,6 +101,14 @@ def validate(
     max_issues: Annotated[
         int, typer.Option(help="Issues shown per file on screen.", min=0)
     ] = 50,
+    max_upload_mb: Annotated[
+        float | None,
+        typer.Option(
+            help="Refuse files larger than this many MiB (default: CLD_MAX_UPLOAD_MB "
+            "or 1024).",
+            min=0,
+        ),
+    ] = None,
 ) -> int:
     """Identify each file (return, table, year) and list every problem in it.
 
@@ -112,7 +120,12 @@ def validate(
     console = Console(highlight=False)
     reports: list[FileReport] = []
     for path in files:
-        result = validate_path(path, year=given_year)
+        result = validate_path(
+            path,
+            year=given_year,
+            la=str(authority.dfe) if authority else None,
+            max_bytes=None if max_upload_mb is None else int(max_upload_mb * 2**20),
+        )
         reports.append(result)
         if not as_json:
             print_report(console, result, max_issues)

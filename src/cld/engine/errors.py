@@ -36,6 +36,10 @@ class UnidentifiedFileError(FileRejectedError):
     """The file was read but which dataset, table or year it is could not be told."""
 
 
+class UploadTooLargeError(FileRejectedError):
+    """The file is larger than the configured upload limit."""
+
+
 class UsageError(CldError):
     """The command was given wrong arguments (an unknown LA, a bad year...)."""
 

@@ -15,8 +15,14 @@ from functools import cache
 from cld.engine.conform.headers import match_headers
 from cld.engine.errors import UnidentifiedFileError, UsageError
 from cld.engine.spec.load import dataset_names, load_spec, year_range
-from cld.engine.spec.model import ColumnSpec, DatasetSpec, TableSpec
+from cld.engine.spec.model import ColumnSpec, DatasetSpec, TableSpec, XmlLayout
 from cld.engine.years import find_year
+
+TERMS = {
+    "autumn": ("autumn", "aut"),
+    "spring": ("spring", "spr"),
+    "summer": ("summer", "sum"),
+}
 
 
 @dataclass(frozen=True)
@@ -116,6 +122,12 @@ def identify_table(
     named = by_both if len(by_both) == 1 else by_name
     if len(named) == 1:
         chosen = named[0]
+        if not match_headers(headers, chosen.columns).found:
+            raise UnidentifiedFileError(
+                f"the file name says it is the {chosen.dataset} {chosen.table} table, "
+                "but its first row has none of that table's columns: is the header "
+                "row missing, or is this another file?"
+            )
         return (
             chosen.dataset,
             chosen.table,
@@ -172,3 +184,73 @@ def identify(
             f"{since[0]}–{since[-1]}, but this file is for {year_reason}"
         )
     return Identification(dataset, table, chosen_year, year_reason, table_reason)
+
+
+def find_term(file_name: str) -> str | None:
+    """The school term a file name mentions (autumn, spring, summer), or None."""
+    words = _name_words(file_name)
+    found = [term for term, spellings in TERMS.items() if _names(words, spellings)]
+    return found[0] if len(found) == 1 else None
+
+
+def datasets_named(file_name: str) -> set[str]:
+    """The datasets whose words (``file_names`` in base.yaml) a file name uses."""
+    words = _name_words(file_name)
+    named = set()
+    for dataset in dataset_names():
+        spec = load_spec(dataset, year_range(dataset).start)
+        if _names(words, spec.file_names):
+            named.add(dataset)
+    return named
+
+
+def check_name_fits(file_name: str, dataset: str) -> None:
+    """Refuse a file whose name says it is another dataset than its content is."""
+    named = datasets_named(file_name)
+    if named and dataset not in named:
+        said = ", ".join(sorted(load_spec(d, year_range(d).start).title for d in named))
+        title = load_spec(dataset, year_range(dataset).start).title
+        raise UnidentifiedFileError(
+            f"the file name says {said}, but the file is the {title}: check this is "
+            "the file you meant to upload, and name it for what it is"
+        )
+
+
+def year_from_header(
+    values: dict[str, str | None], layout: XmlLayout
+) -> tuple[int, str] | None:
+    """The collection year an XML header states, and where it says so."""
+    written = (values.get("year") or "").strip()
+    if written.isdigit() and len(written) == 4:
+        tag = (layout.year or "Year").rsplit("/", 1)[-1]
+        return int(written), f"{written}, from <{tag}> in the file's header"
+    reference = (values.get("reference_date") or "").strip()
+    match = re.fullmatch(r"(\d{4})-\d{2}-\d{2}", reference)
+    if match:
+        # a census is named by the year of its reference date (CIN: 31 March 2024
+        # is the 2024 census; the workforce census: 30 September 2024 is 2024)
+        collection = int(match.group(1))
+        tag = (layout.reference_date or "ReferenceDate").rsplit("/", 1)[-1]
+        return (
+            collection,
+            f"{collection}, from <{tag}>{reference}</{tag}> in the file's header",
+        )
+    return None
+
+
+def xml_datasets(root: str) -> list[DatasetSpec]:
+    """The XML datasets (in their first year) whose root element is ``root``."""
+    found = []
+    for dataset in dataset_names():
+        spec = load_spec(dataset, year_range(dataset).start)
+        if spec.xml is not None and spec.xml.root == root:
+            found.append(spec)
+    return found
+
+
+def format_datasets(file_format: str) -> list[str]:
+    return [
+        d
+        for d in dataset_names()
+        if load_spec(d, year_range(d).start).format == file_format
+    ]

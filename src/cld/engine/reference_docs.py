@@ -75,9 +75,15 @@ def dataset_page(dataset: str) -> str:
     lines = [
         f"# {first.title} (`{dataset}`)\n",
         GENERATED,
-        f"Collection years {years.start}–{years.stop - 1}; the return changed in "
-        + ", ".join(str(y) for y in change_years(dataset))
-        + ". Each section below is the schema from that year until the next change.\n",
+        f"Collection years {years.start}–{years.stop - 1}; "
+        + (
+            "the return changed in "
+            + ", ".join(str(y) for y in change_years(dataset))
+            + ". Each section below is the schema from that year until the next "
+            "change.\n"
+            if change_years(dataset)
+            else "the return has not changed in that time.\n"
+        ),
     ]
     for year in (years.start, *change_years(dataset)):
         spec = load_spec(dataset, year)

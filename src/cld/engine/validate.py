@@ -1,7 +1,12 @@
-"""Validate one uploaded file: read, identify, conform. Pure: bytes in, report out."""
+"""Validate one uploaded file: sniff, read, identify, conform. Pure: no I/O of its own.
+
+The format comes from the content (CSV, XML, workbook), never from the name; each
+format has its reader, and every table found is conformed against its schema.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,10 +14,47 @@ from typing import Any
 import polars as pl
 
 from cld.engine.conform.table import conform_table
-from cld.engine.errors import FileRejectedError
-from cld.engine.identify import identify
-from cld.engine.issues import count_by_severity, empty_issues
+from cld.engine.errors import (
+    FileRejectedError,
+    UnidentifiedFileError,
+    UploadTooLargeError,
+    UsageError,
+)
+from cld.engine.identify import (
+    check_name_fits,
+    choose_year,
+    find_term,
+    format_datasets,
+    identify,
+    xml_datasets,
+    year_from_header,
+)
+from cld.engine.issues import (
+    Issue,
+    IssueCode,
+    concat_issues,
+    count_by_severity,
+    empty_issues,
+    issues_frame,
+)
 from cld.engine.readers.csv import read_csv
+from cld.engine.readers.sniff import sniff_format
+from cld.engine.readers.table import RawTable
+from cld.engine.source import BytesSource, Source
+from cld.engine.spec.load import load_spec
+
+DEFAULT_MAX_UPLOAD_MB = 1024
+MAX_UPLOAD_ENV = "CLD_MAX_UPLOAD_MB"
+
+
+def max_upload_bytes() -> int:
+    """The upload limit: ``CLD_MAX_UPLOAD_MB`` megabytes (MiB), 1024 by default."""
+    text = os.environ.get(MAX_UPLOAD_ENV, str(DEFAULT_MAX_UPLOAD_MB))
+    try:
+        megabytes = float(text)
+    except ValueError as exc:
+        raise UsageError(f"{MAX_UPLOAD_ENV}={text!r} is not a number") from exc
+    return int(megabytes * 2**20)
 
 
 @dataclass
@@ -24,6 +66,9 @@ class FileReport:
     year: int | None = None
     year_reason: str | None = None
     table_reason: str | None = None
+    term: str | None = None
+    la: str | None = None
+    """The LA the file itself names (the DfE number in an XML header), if any."""
     encoding: str | None = None
     tables: dict[str, int] = field(default_factory=dict)
     error: str | None = None
@@ -42,10 +87,192 @@ class FileReport:
             "dataset": self.dataset,
             "year": self.year,
             "year_reason": self.year_reason,
+            "term": self.term,
             "tables": dict(self.tables),
             "error": self.error,
             "issues": self.issues.to_dicts(),
         }
+
+
+Lap = Callable[[str], None]
+
+
+def _conform_all(
+    report: FileReport, raws: dict[str, RawTable], spec_year: int, extra: list[Issue]
+) -> None:
+    assert report.dataset is not None
+    spec = load_spec(report.dataset, spec_year)
+    frames = [issues_frame(extra)] if extra else []
+    for name, raw in raws.items():
+        result = conform_table(raw, spec.tables[name], spec_year, sort=False)
+        report.tables[name] = result.frame.height
+        report.conformed[name] = result.frame
+        frames.append(result.issues)
+    report.issues = concat_issues(frames)
+
+
+def _validate_csv(
+    report: FileReport,
+    name: str,
+    source: Source,
+    *,
+    year: int | None,
+    folder: str | None,
+    lap: Lap,
+) -> None:
+    raw = read_csv(source.read())
+    report.encoding = raw.encoding
+    lap("read")
+    found = identify(raw.headers, name, year=year, folder=folder)
+    check_name_fits(name, found.dataset)
+    report.dataset, report.year = found.dataset, found.year
+    report.year_reason, report.table_reason = found.year_reason, found.table_reason
+    _conform_all(report, {found.table: raw}, found.year, [])
+
+
+def _validate_xml(
+    report: FileReport,
+    name: str,
+    source: Source,
+    *,
+    year: int | None,
+    folder: str | None,
+    la: str | None,
+    lap: Lap,
+) -> None:
+    from cld.engine.readers import xml
+
+    with source.open() as stream:
+        root = xml.read_root(stream)
+    chosen = None
+    for spec in xml_datasets(root):
+        assert spec.xml is not None
+        with source.open() as stream:
+            header = xml.read_header(stream, spec.xml)
+        names = {n.casefold() for n in spec.xml.collection_names}
+        collection = (header.get("collection") or "").strip().casefold()
+        if not names or collection in names:
+            chosen = (spec, header)
+            break
+    if chosen is None:
+        raise UnidentifiedFileError(
+            f"this XML file (root element <{root}>) is not a return we know"
+        )
+    first, header = chosen
+    assert first.xml is not None
+    check_name_fits(name, first.name)
+    stated = year_from_header(header, first.xml)
+    if stated is not None:
+        chosen_year, reason = stated
+        if year is not None and year != chosen_year:
+            reason += f" (--year {year} was not used: the file says which year it is)"
+    else:
+        chosen_year, reason = choose_year(name, given=year, folder=folder)
+    try:
+        spec = load_spec(first.name, chosen_year)
+    except UsageError as exc:
+        raise UnidentifiedFileError(f"{exc} (year {reason})") from exc
+    report.dataset, report.year, report.year_reason = spec.name, chosen_year, reason
+    report.table_reason = "from the XML header"
+    report.la = (header.get("la") or "").strip() or None
+    with source.open() as stream:
+        raws = xml.read_tables(stream, spec)
+    lap("read")
+    _conform_all(report, raws, chosen_year, _la_check(report.la, la))
+
+
+def _la_check(found: str | None, expected: str | None) -> list[Issue]:
+    """An issue when the LA a file names (its DfE number) is not the one it was
+    uploaded for."""
+    if found is None or expected is None or found.lstrip("0") == expected.lstrip("0"):
+        return []
+    code = IssueCode.LA_MISMATCH
+    message = code.message(found=f"LA {found}", expected=f"LA {expected}")
+    return [Issue(None, None, "LEA", code, message)]
+
+
+def _validate_xlsx(
+    report: FileReport,
+    name: str,
+    source: Source,
+    *,
+    year: int | None,
+    folder: str | None,
+    lap: Lap,
+) -> None:
+    from cld.engine.readers import xlsx
+
+    data = source.read()
+    xlsx.check_workbook(data)
+    candidates = format_datasets("xlsx")
+    if not candidates:
+        raise UnidentifiedFileError("no workbook return is known to the platform")
+    chosen_year, reason = choose_year(name, given=year, folder=folder)
+    best: tuple[str, dict[str, RawTable], pl.DataFrame] | None = None
+    for dataset in candidates:
+        try:
+            spec = load_spec(dataset, chosen_year)
+        except UsageError as exc:
+            raise UnidentifiedFileError(f"{exc} (year {reason})") from exc
+        tables, issues = xlsx.read_workbook_tables(data, spec)
+        if tables and (best is None or len(tables) > len(best[1])):
+            best = (dataset, tables, issues)
+    if best is None:
+        raise UnidentifiedFileError(
+            "no sheet of this workbook is a table of any return we know"
+        )
+    dataset, tables, sheet_issues = best
+    check_name_fits(name, dataset)
+    report.dataset, report.year, report.year_reason = dataset, chosen_year, reason
+    report.table_reason = "from the sheet names and header rows"
+    lap("read")
+    _conform_all(report, tables, chosen_year, [])
+    report.issues = concat_issues([sheet_issues, report.issues])
+
+
+def validate_source(
+    name: str,
+    source: Source,
+    *,
+    year: int | None = None,
+    folder: str | None = None,
+    la: str | None = None,
+    display_name: str | None = None,
+    max_bytes: int | None = None,
+    on_stage: Lap | None = None,
+) -> FileReport:
+    """Sniff, read, identify and conform the file ``name``.
+
+    A file that cannot be read or identified gets ``error`` (one line, no personal
+    data); data problems are issues and never stop the report. ``la`` is the
+    authority the file was uploaded for, checked against any LA the file names.
+    ``on_stage`` is called with ``"read"`` and ``"conform"`` as each stage ends
+    (the benchmark's clock).
+    """
+    report = FileReport(file=display_name or name)
+    lap = on_stage or (lambda stage: None)
+    limit = max_upload_bytes() if max_bytes is None else max_bytes
+    try:
+        if source.size > limit:
+            raise UploadTooLargeError(
+                f"the file is {source.size / 2**20:,.1f} MiB, over the upload limit "
+                f"of {limit / 2**20:,.0f} MiB (set {MAX_UPLOAD_ENV} to change it)"
+            )
+        file_format = sniff_format(source.head())
+        if file_format == "xml":
+            _validate_xml(
+                report, name, source, year=year, folder=folder, la=la, lap=lap
+            )
+        elif file_format == "xlsx":
+            _validate_xlsx(report, name, source, year=year, folder=folder, lap=lap)
+        else:
+            _validate_csv(report, name, source, year=year, folder=folder, lap=lap)
+    except FileRejectedError as exc:
+        return FileReport(file=report.file, error=str(exc))
+    if report.dataset is not None and load_spec(report.dataset, report.year or 0).terms:
+        report.term = find_term(name)
+    lap("conform")
+    return report
 
 
 def validate_bytes(
@@ -54,34 +281,19 @@ def validate_bytes(
     *,
     year: int | None = None,
     folder: str | None = None,
+    la: str | None = None,
     display_name: str | None = None,
-    on_stage: Callable[[str], None] | None = None,
+    max_bytes: int | None = None,
+    on_stage: Lap | None = None,
 ) -> FileReport:
-    """Read, identify and conform the file ``name`` holding ``data``.
-
-    A file that cannot be read or identified gets ``error`` (one line, no personal
-    data); data problems are issues and never stop the report. ``on_stage`` is
-    called with ``"read"`` and ``"conform"`` as each stage ends (the benchmark's
-    clock).
-    """
-    report = FileReport(file=display_name or name)
-    lap = on_stage or (lambda stage: None)
-    try:
-        raw = read_csv(data)
-        report.encoding = raw.encoding
-        lap("read")
-        found = identify(raw.headers, name, year=year, folder=folder)
-    except FileRejectedError as exc:
-        report.error = str(exc)
-        return report
-    report.dataset = found.dataset
-    report.year = found.year
-    report.year_reason = found.year_reason
-    report.table_reason = found.table_reason
-    # Validation only counts the conformed rows: leave them in file order.
-    result = conform_table(raw, found.table_spec, found.year, sort=False)
-    report.tables = {found.table: result.frame.height}
-    report.issues = result.issues
-    report.conformed = {found.table: result.frame}
-    lap("conform")
-    return report
+    """:func:`validate_source` for a file already in memory."""
+    return validate_source(
+        name,
+        BytesSource(data),
+        year=year,
+        folder=folder,
+        la=la,
+        display_name=display_name,
+        max_bytes=max_bytes,
+        on_stage=on_stage,
+    )

@@ -1,34 +1,69 @@
-"""Validate files on disk: the I/O around :func:`cld.engine.validate.validate_bytes`."""
+"""Validate files on disk: the I/O around `cld.engine.validate.validate_source`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from cld.engine.validate import FileReport, validate_bytes
+from cld.engine.source import SNIFF_BYTES
+from cld.engine.validate import FileReport, validate_source
 
 
-def validate_path(path: Path, *, year: int | None = None) -> FileReport:
-    """The report for one file; a file that cannot be opened gets ``error``."""
+class FileSource:
+    """A file on disk, read whole or streamed (XML) as the reader needs."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._size = path.stat().st_size
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def head(self, n: int = SNIFF_BYTES) -> bytes:
+        with self._path.open("rb") as stream:
+            return stream.read(n)
+
+    def read(self) -> bytes:
+        return self._path.read_bytes()
+
+    def open(self) -> BinaryIO:
+        return self._path.open("rb")
+
+
+def validate_path(
+    path: Path,
+    *,
+    year: int | None = None,
+    la: str | None = None,
+    max_bytes: int | None = None,
+) -> FileReport:
+    """The report for one file; a file that cannot be opened gets ``error``.
+
+    ``la`` is the DfE number of the authority the file was uploaded for.
+    """
     if not path.exists():
         return FileReport(file=str(path), error="no such file")
     if path.is_dir():
         return FileReport(file=str(path), error="this is a folder, not a file")
     try:
-        data = path.read_bytes()
+        source = FileSource(path)
+        return validate_source(
+            path.name,
+            source,
+            year=year,
+            folder=path.parent.name or None,
+            la=la,
+            display_name=str(path),
+            max_bytes=max_bytes,
+        )
     except OSError as exc:
         return FileReport(file=str(path), error=f"could not be opened: {exc.strerror}")
-    return validate_bytes(
-        path.name,
-        data,
-        year=year,
-        folder=path.parent.name or None,
-        display_name=str(path),
-    )
 
 
 def validate_paths(
-    paths: Iterable[Path], *, year: int | None = None
+    paths: Iterable[Path], *, year: int | None = None, la: str | None = None
 ) -> Iterator[FileReport]:
     for path in paths:
-        yield validate_path(path, year=year)
+        yield validate_path(path, year=year, la=la)

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import polars as pl
 
+from cld.engine.spec.load import year_range
 from cld.governance.authorities import Authority
 from cld.synthetic.context import YearContext, make_context
 from cld.synthetic.faults import FAULT_SCHEMA, apply_faults, plan_faults
 from cld.synthetic.file_names import file_name
 from cld.synthetic.output import csv_bytes, write_atomic
+from cld.synthetic.registry import GENERATORS, Upload, generate
 from cld.synthetic.seeds import stable_number
 from cld.synthetic.tables import build_table
 
@@ -96,17 +98,22 @@ def generate_year(
     return made
 
 
-def planted_frame(files: Sequence[SyntheticFile]) -> pl.DataFrame:
+def planted_frame(files: Sequence[Upload]) -> pl.DataFrame:
     """Every planted fault of ``files``: la, file, table, row, column, code."""
-    frames = [
-        f.faults.select(
-            pl.lit(f.la).alias("la"),
-            pl.lit(f.name).alias("file"),
-            pl.lit(f.table).alias("table"),
-            *FAULT_SCHEMA,
+    frames = []
+    for f in files:
+        table = (
+            []
+            if "table" in f.faults.columns
+            else [pl.lit(getattr(f, "table", None), dtype=pl.String).alias("table")]
         )
-        for f in files
-    ]
+        frames.append(
+            f.faults.with_columns(
+                pl.lit(f.la).alias("la"), pl.lit(f.name).alias("file"), *table
+            )
+            .select(PLANTED_COLUMNS)
+            .cast({"row": pl.Int64, "table": pl.String, "column": pl.String})
+        )
     if not frames:
         return pl.DataFrame(
             schema={
@@ -115,8 +122,8 @@ def planted_frame(files: Sequence[SyntheticFile]) -> pl.DataFrame:
                 "table": pl.String,
                 **FAULT_SCHEMA,
             }
-        )
-    return pl.concat(frames).select(PLANTED_COLUMNS)
+        ).select(PLANTED_COLUMNS)
+    return pl.concat(frames)
 
 
 def write_synthetic(
@@ -127,22 +134,30 @@ def write_synthetic(
     children: int,
     seed: int = 0,
     messiness: float = 0.0,
+    datasets: Sequence[str] = tuple(GENERATORS),
     on_progress: Callable[[Authority, int], None] | None = None,
 ) -> SynthSummary:
-    """Write every file of every authority and year under ``out/<LA code>/``, and
-    the planted faults to ``out/planted_faults.csv``. ``on_progress`` is called
-    after each authority and year."""
+    """Write every file of every dataset, authority and year under ``out/<LA>/``,
+    and the planted faults to ``out/planted_faults.csv``. A dataset is made only for
+    the years it has a schema for. ``on_progress`` is called after each authority
+    and year."""
     summary = SynthSummary(out=out)
     planted = []
     for authority in authorities:
         for year in years:
-            made = generate_year(
-                authority,
-                year,
-                children=children_for(authority, children),
-                seed=seed,
-                messiness=messiness,
-            )
+            made: list[Upload] = []
+            for dataset in datasets:
+                if year in year_range(dataset):
+                    made.extend(
+                        generate(
+                            dataset,
+                            authority,
+                            year,
+                            children=children_for(authority, children),
+                            seed=seed,
+                            messiness=messiness,
+                        )
+                    )
             for item in made:
                 path = out / authority.code / item.name
                 write_atomic(path, item.data)

@@ -32,10 +32,16 @@ def test_a_partial_header_row_still_finds_its_table():
     assert table == "header"
 
 
-def test_the_file_name_when_the_header_row_matches_nothing():
-    dataset, table, reason = identify_table(("A", "B"), "903_episodes_2024.csv")
+def test_the_file_name_when_the_header_row_matches_too_little():
+    headers = ("CHILD", "Placement", "Notes", "More")
+    dataset, table, reason = identify_table(headers, "903_episodes_2024.csv")
     assert (dataset, table) == ("ssda903", "episodes")
     assert reason.startswith("from the file name")
+
+
+def test_the_file_name_alone_is_not_enough():
+    with pytest.raises(UnidentifiedFileError, match="is the header row missing"):
+        identify_table(("A123", "01/02/2010"), "903_episodes_2024.csv")
 
 
 def test_the_file_name_breaks_a_tie():

@@ -232,6 +232,7 @@ def _human(fmt: str) -> str:
 def _human_formats(column: DateColumn) -> str:
     own = " or ".join(_human(f) for f in column.formats)
     example = "31/03/2024" if column.formats and column.formats[0] == "%d/%m/%Y" else ""
-    return (
-        f"{own}{f' (e.g. {example})' if example else ''}; yyyy-mm-dd is also accepted"
-    )
+    text = f"{own} (e.g. {example})" if example else own
+    if "%Y-%m-%d" not in column.formats:
+        text += "; yyyy-mm-dd is also accepted"
+    return text

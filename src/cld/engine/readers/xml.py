@@ -1,0 +1,603 @@
+"""Read an XML return as tables, streaming, driven by the dataset's schema.
+
+Nothing here names a dataset: the schema's :class:`~cld.engine.spec.model.XmlLayout`
+says where the header facts and the *units* (``Children/Child``) are, and each
+table's ``record`` and columns' ``path`` say where its rows and cells are.
+
+The file is never held whole. lxml's ``iterparse`` builds one unit at a time; when
+a unit ends its rows are taken out of it and the unit is cleared and unlinked, so
+memory stays flat however large the file. Rows are gathered in batches and turned
+into Polars frames of strings, so millions of rows are not held as Python strings.
+
+Hostile input is refused, never expanded: entities are not resolved, no DTD is
+loaded, nothing is fetched from the network, and a document with a document type
+declaration (DTD) at all is refused before its content is read. Broken XML is an
+:class:`~cld.engine.errors.UnreadableFileError` naming the line where it broke.
+"""
+
+from __future__ import annotations
+
+import codecs
+import itertools
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import IO, Any, BinaryIO
+
+import polars as pl
+from lxml import etree  # type: ignore[import-untyped, unused-ignore]
+
+from cld.engine.errors import (
+    SchemaDefinitionError,
+    UnidentifiedFileError,
+    UnreadableFileError,
+)
+from cld.engine.readers.table import ROW, RawTable
+from cld.engine.spec.model import DatasetSpec, TableSpec, XmlLayout
+
+BATCH_ROWS = 50_000
+"""Rows of a table gathered as Python strings before they become a Polars frame."""
+
+HEADER_KEYS = ("collection", "year", "reference_date", "la")
+"""The header facts :func:`read_header` returns, as named in :class:`XmlLayout`."""
+
+_SAFE: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "huge_tree": False,
+}
+"""Parser options for every parse: no entity expansion, no DTD, no network, and
+libxml2's limits on depth and text size kept."""
+
+_PEEK_BYTES = 1024
+_SPOOL_BYTES = 64 * 2**20
+_PARENT = ".."
+_SELF = "."
+_POSITION = re.compile(r",? line \d+, column \d+\s*$")
+_LOCAL = re.compile(r"^\{[^}]*\}")
+
+Element = Any
+"""An ``lxml.etree._Element`` (lxml has no type hints)."""
+
+
+# --- hostile-safe opening -------------------------------------------------------
+
+
+def _reason(error: Exception) -> str:
+    """libxml2's description of ``error``, without the position it repeats."""
+    text = str(getattr(error, "msg", "") or error).strip()
+    text = _POSITION.sub("", text).strip() or type(error).__name__
+    return text[:200]
+
+
+def _line(error: Exception) -> int | None:
+    line = getattr(error, "lineno", None)
+    return line if isinstance(line, int) and line > 0 else None
+
+
+def _without_bom(head: bytes) -> bytes:
+    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        if head.startswith(bom):
+            return head[len(bom) :]
+    return head
+
+
+def _looks_like_xml(head: bytes) -> bool:
+    """Whether ``head`` starts (after a byte-order mark and spaces) with ``<``."""
+    for bom, codec in (
+        (codecs.BOM_UTF8, "utf-8"),
+        (codecs.BOM_UTF16_LE, "utf-16-le"),
+        (codecs.BOM_UTF16_BE, "utf-16-be"),
+    ):
+        if head.startswith(bom):
+            text = head[len(bom) :].decode(codec, errors="ignore")
+            return text.lstrip().startswith("<")
+    return head.lstrip().startswith(b"<")
+
+
+@contextmanager
+def _rewindable(source: IO[bytes]) -> Iterator[tuple[IO[bytes], int]]:
+    """``source`` and where it starts, copied to a temporary file (in memory up to
+    64 MiB) first when it cannot seek."""
+    if source.seekable():
+        yield source, source.tell()
+        return
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as copy:
+        shutil.copyfileobj(source, copy)
+        copy.seek(0)
+        yield copy, 0
+
+
+def _refuse_doctype(element: Element) -> None:
+    info = element.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise UnreadableFileError(
+            "XML with a document type declaration (DTD) is refused: returns never "
+            "need one, and a DTD can expand entities or read other files. Export "
+            "the file again without the <!DOCTYPE …> line"
+        )
+
+
+def _not_readable(error: Exception, head: bytes) -> UnreadableFileError:
+    """The error for a file whose first element could not be read."""
+    if not _without_bom(head).strip(b"\x00 \t\r\n"):
+        return UnreadableFileError("the file is empty")
+    if not _looks_like_xml(head):
+        return UnreadableFileError(
+            f"this is not an XML file: it does not start with an XML element "
+            f"({_reason(error)})"
+        )
+    return _malformed(error)
+
+
+def _malformed(error: Exception) -> UnreadableFileError:
+    line = _line(error)
+    where = f" at line {line}" if line else ""
+    return UnreadableFileError(f"the XML is malformed{where}: {_reason(error)}")
+
+
+@dataclass(frozen=True)
+class _Start:
+    """What the start of a document says: its root element."""
+
+    tag: str
+    """The root's tag as lxml writes it: ``{namespace}Message`` or ``Message``."""
+
+    @property
+    def local_name(self) -> str:
+        return _LOCAL.sub("", self.tag)
+
+    @property
+    def namespace(self) -> str:
+        found = re.match(r"^\{([^}]*)\}", self.tag)
+        return found.group(1) if found else ""
+
+
+def _start(stream: IO[bytes]) -> _Start:
+    """The root element of ``stream``, reading only up to its start tag (and the
+    chunk the parser reads at once); refuses a document with a DTD."""
+    origin = stream.tell()
+    head = stream.read(_PEEK_BYTES)
+    stream.seek(origin)
+    try:
+        for _, element in etree.iterparse(stream, events=("start",), **_SAFE):
+            _refuse_doctype(element)
+            return _Start(str(element.tag))
+    except etree.XMLSyntaxError as exc:
+        raise _not_readable(exc, head) from None
+    raise UnreadableFileError("the file is empty")  # pragma: no cover - lxml raises
+
+
+def read_root(source: BinaryIO) -> str:
+    """The local name of the root element of the XML in ``source`` (``Message``),
+    reading only the start of the file."""
+    return _start(source).local_name
+
+
+# --- the header ------------------------------------------------------------------
+
+
+def _steps(path: str) -> tuple[str, ...]:
+    return tuple(step for step in path.strip("/").split("/") if step)
+
+
+def read_header(source: BinaryIO, layout: XmlLayout) -> dict[str, str | None]:
+    """The texts at ``layout``'s collection, year, reference date and LA elements
+    (stripped; None where absent), reading only until the first unit element."""
+    wanted: dict[tuple[str, ...], str] = {}
+    for key in HEADER_KEYS:
+        path = getattr(layout, key)
+        if path:
+            wanted.setdefault(_steps(path), key)
+    found: dict[str, str | None] = dict.fromkeys(HEADER_KEYS)
+    with _rewindable(source) as (stream, origin):
+        head = stream.read(_PEEK_BYTES)
+        stream.seek(origin)
+        _header_texts(stream, head, wanted, _steps(layout.unit), found)
+    return found
+
+
+def _header_texts(
+    stream: IO[bytes],
+    head: bytes,
+    wanted: dict[tuple[str, ...], str],
+    unit: tuple[str, ...],
+    found: dict[str, str | None],
+) -> None:
+    path: list[str] = []
+    started = False
+    try:
+        for event, element in etree.iterparse(stream, events=("start", "end"), **_SAFE):
+            if not started:
+                _refuse_doctype(element)
+                started = True
+            if event == "start":
+                path.append(_LOCAL.sub("", str(element.tag)))
+                if tuple(path[1:]) == unit:
+                    break
+                continue
+            key = wanted.get(tuple(path[1:]))
+            if key is not None and found[key] is None:
+                found[key] = (element.text or "").strip() or None
+            path.pop()
+            _forget(element)
+            if wanted and all(found[k] is not None for k in wanted.values()):
+                break
+    except etree.XMLSyntaxError as exc:
+        raise (_not_readable(exc, head) if not started else _malformed(exc)) from None
+
+
+def _forget(element: Element) -> None:
+    """Clear ``element`` and unlink the siblings before it (read and done with)."""
+    element.clear()
+    parent = element.getparent()
+    if parent is not None:
+        while element.getprevious() is not None:
+            del parent[0]
+
+
+# --- compiling the schema into one tree of paths ---------------------------------
+#
+# Every table's record and every column's path become nodes of one tree of element
+# names, rooted at the unit. One walk over a unit then touches each element that
+# anything reads once, whatever number of tables read it.
+#
+# A column's value belongs to a *scope*: the record itself for paths going down
+# from it, or the ancestor a path climbs to (``..``), or the unit (``/``). Values of
+# the record's scope go straight into the record's row; values of a wider scope are
+# kept until the scope's element has been walked, then given to every row of the
+# table opened inside it (whether the value came before those rows or after).
+
+
+@dataclass(eq=False, slots=True)
+class _Table:
+    """The rows of one table as they are read, in batches of Polars frames."""
+
+    name: str
+    headers: tuple[str, ...]
+    width: int = 0
+    rows: list[list[str | None]] = field(default_factory=list)
+    lines: list[int | None] = field(default_factory=list)
+    frames: list[pl.DataFrame] = field(default_factory=list)
+
+    def flush(self) -> None:
+        """Turn the rows gathered so far into a frame (trimmed; blank is null)."""
+        if not self.rows:
+            return
+        width = self.width
+        cells = pl.Series(
+            "cells", list(itertools.chain.from_iterable(self.rows)), dtype=pl.String
+        )
+        trimmed = cells.str.strip_chars()
+        blank = trimmed.str.len_bytes() == 0
+        trimmed = trimmed.zip_with(~blank, pl.Series([None], dtype=pl.String))
+        self.frames.append(
+            pl.DataFrame(
+                [
+                    *(
+                        trimmed.gather_every(width, offset).alias(name)
+                        for offset, name in enumerate(self.names)
+                    ),
+                    pl.Series(ROW, self.lines, dtype=pl.Int64),
+                ]
+            )
+        )
+        self.rows, self.lines = [], []
+
+    @property
+    def names(self) -> list[str]:
+        return [RawTable.position_name(i) for i in range(self.width)]
+
+    def raw(self, encoding: str) -> RawTable:
+        self.flush()
+        names = self.names
+        if self.frames:
+            frame = pl.concat(self.frames, how="vertical", rechunk=False)
+        else:
+            frame = pl.DataFrame(
+                schema={**dict.fromkeys(names, pl.String), ROW: pl.Int64}
+            )
+        self.frames = []
+        return RawTable(headers=self.headers, frame=frame, encoding=encoding)
+
+
+_GENERAL, _VALUE, _RECORD = 0, 1, 2
+"""Kinds of node: anything; a value (no record, nothing below); a record whose only
+columns here are its own text."""
+
+
+@dataclass(eq=False, slots=True)
+class _Node:
+    """An element path from the anchor (the unit), and what is read there."""
+
+    opens: list[_Table] = field(default_factory=list)
+    """Tables whose record is this element: each visit opens a row."""
+    cells: list[tuple[_Table, int]] = field(default_factory=list)
+    """Columns of the record's own scope: the text goes into the table's open row."""
+    scoped: list[tuple[int, int]] = field(default_factory=list)
+    """(slot, depth) of values of a wider scope, kept for the scope at ``depth``."""
+    closes: list[tuple[int, _Table, int]] = field(default_factory=list)
+    """(slot, table, column) of values scoped here: given to the table's rows opened
+    inside this element once it has been walked."""
+    below: dict[str, _Node] = field(default_factory=dict)
+    kind: int = _GENERAL
+    """What the walk does here without a call of its own (set by :meth:`finish`)."""
+
+    def finish(self) -> None:
+        """Set the kind of this node and every node below it."""
+        if self.closes or self.below:
+            self.kind = _GENERAL
+        elif self.opens:
+            opened = set(map(id, self.opens))
+            own = not self.scoped and all(id(t) in opened for t, _ in self.cells)
+            self.kind = _RECORD if own else _GENERAL
+        else:
+            self.kind = _VALUE
+        for node in self.below.values():
+            node.finish()
+
+    def at(self, steps: tuple[str, ...]) -> _Node:
+        node = self
+        for step in steps:
+            node = node.below.setdefault(step, _Node())
+        return node
+
+
+@dataclass
+class _Plan:
+    """How to read the tables anchored at one kind of element."""
+
+    tree: _Node = field(default_factory=_Node)
+    tables: list[_Table] = field(default_factory=list)
+    depth: int = 0
+    """The deepest scope, so the walk can keep one value store per depth."""
+    from_root: list[tuple[_Table, int, tuple[str, ...]]] = field(default_factory=list)
+    """Columns of tables outside the units whose path starts with ``/``: read from
+    the root element, once per anchor."""
+    slots: int = 0
+
+
+def _qualify(namespace: str, steps: tuple[str, ...]) -> tuple[str, ...]:
+    if not namespace:
+        return steps
+    return tuple(s if s in (_PARENT, _SELF) else f"{{{namespace}}}{s}" for s in steps)
+
+
+def _normalise(
+    start: tuple[str, ...], steps: tuple[str, ...], where: str
+) -> tuple[tuple[str, ...], int]:
+    """The path ``steps`` leads to from ``start``, and the shallowest depth on the
+    way (the scope of the value)."""
+    path = list(start)
+    lowest = len(path)
+    for step in steps:
+        if step == _SELF:
+            continue
+        if step == _PARENT:
+            if not path:
+                raise SchemaDefinitionError(f"{where}: the path leaves the unit")
+            path.pop()
+            lowest = min(lowest, len(path))
+        else:
+            path.append(step)
+    return tuple(path), lowest
+
+
+def _add_table(plan: _Plan, table: TableSpec, record: tuple[str, ...], ns: str) -> None:
+    """Put ``table`` (its record at ``record`` from the anchor) into ``plan``."""
+    if any(step in (_PARENT, _SELF) for step in record):
+        raise SchemaDefinitionError(
+            f"table {table.name}: record {table.record!r} must be '.' or a path of "
+            "element names"
+        )
+    rows = _Table(table.name, tuple(table.columns), len(table.columns))
+    plan.tables.append(rows)
+    plan.tree.at(record).opens.append(rows)
+    for index, (name, column) in enumerate(table.columns.items()):
+        path = column.path or name
+        where = f"table {table.name}, column {name} ({path!r})"
+        steps = _qualify(ns, tuple(s for s in path.split("/") if s))
+        if path.startswith("/"):
+            if table.record and table.record.startswith("/"):
+                plan.from_root.append((rows, index, steps))
+                continue
+            target, scope = _normalise((), steps, where)
+        else:
+            target, scope = _normalise(record, steps, where)
+        if scope >= len(record):
+            plan.tree.at(target).cells.append((rows, index))
+            continue
+        slot = plan.slots
+        plan.slots += 1
+        plan.tree.at(target).scoped.append((slot, scope))
+        plan.tree.at(target[:scope]).closes.append((slot, rows, index))
+        plan.depth = max(plan.depth, scope)
+
+
+# --- the walk ---------------------------------------------------------------------
+
+
+def _visit(
+    element: Element, node: _Node, depth: int, scopes: list[dict[int, str | None]]
+) -> None:
+    for table in node.opens:
+        table.rows.append([None] * table.width)
+        table.lines.append(element.sourceline)
+    if node.cells or node.scoped:
+        _take(element.text, node, scopes)
+    marks: list[int] = []
+    if node.closes:
+        scopes[depth] = {}
+        marks = [len(table.rows) for _, table, _ in node.closes]
+    below = node.below
+    if below:
+        for child in element:
+            inner = below.get(child.tag)
+            if inner is None:
+                continue
+            # Most elements are a value, or a record of one value: no call for them.
+            kind = inner.kind
+            if kind == _VALUE:
+                text = child.text
+                for table, index in inner.cells:
+                    row = table.rows[-1]
+                    if row[index] is None:
+                        row[index] = text
+                for slot, scope in inner.scoped:
+                    values = scopes[scope]
+                    if values.get(slot) is None:
+                        values[slot] = text
+            elif kind == _RECORD:
+                line = child.sourceline
+                for table in inner.opens:
+                    table.rows.append([None] * table.width)
+                    table.lines.append(line)
+                if inner.cells:
+                    text = child.text
+                    for table, index in inner.cells:
+                        table.rows[-1][index] = text
+            else:
+                _visit(child, inner, depth + 1, scopes)
+    if node.closes:
+        values = scopes[depth]
+        for (slot, table, index), mark in zip(node.closes, marks, strict=True):
+            value = values.get(slot)
+            if value is not None:
+                for row in table.rows[mark:]:
+                    row[index] = value
+
+
+def _take(text: str | None, node: _Node, scopes: list[dict[int, str | None]]) -> None:
+    """Keep ``text`` for every column that reads ``node``'s element."""
+    for table, index in node.cells:
+        row = table.rows[-1]
+        if row[index] is None:
+            row[index] = text
+    for slot, scope in node.scoped:
+        values = scopes[scope]
+        if values.get(slot) is None:
+            values[slot] = text
+
+
+def _walk(plan: _Plan, anchor: Element, root: Element | None) -> None:
+    """Read every row of ``plan``'s tables out of ``anchor``."""
+    marks = [len(rows.rows) for rows, _, _ in plan.from_root]
+    _visit(anchor, plan.tree, 0, [{} for _ in range(plan.depth + 1)])
+    for (rows, index, steps), mark in zip(plan.from_root, marks, strict=True):
+        value = _follow(root, steps) if root is not None else None
+        for row in rows.rows[mark:]:
+            row[index] = value
+    for rows in plan.tables:
+        if len(rows.rows) >= BATCH_ROWS:
+            rows.flush()
+
+
+def _follow(element: Element, steps: tuple[str, ...]) -> str | None:
+    """The text at ``steps`` from ``element`` (first match at each step)."""
+    for step in steps:
+        if step == _PARENT:
+            element = element.getparent()
+        elif step != _SELF:
+            element = next(element.iterchildren(step), None)
+        if element is None:
+            return None
+    text: str | None = element.text
+    return text
+
+
+def _unit_tags(layout: XmlLayout, namespace: str) -> tuple[tuple[str, ...], str]:
+    """The qualified containers from the root to the unit, and the unit's tag."""
+    steps = _qualify(namespace, _steps(layout.unit))
+    if not steps or any(step in (_PARENT, _SELF) for step in steps):
+        raise SchemaDefinitionError(
+            f"the XML unit {layout.unit!r} must be a path of element names"
+        )
+    return steps[:-1], steps[-1]
+
+
+def _is_at(element: Element, containers: tuple[str, ...]) -> bool:
+    """Whether ``element``'s ancestors are exactly ``containers`` under the root."""
+    parent = element.getparent()
+    for tag in reversed(containers):
+        if parent is None or parent.tag != tag:
+            return False
+        parent = parent.getparent()
+    return parent is not None and parent.getparent() is None
+
+
+def read_tables(source: BinaryIO, spec: DatasetSpec) -> dict[str, RawTable]:
+    """Every table of ``spec`` read from the XML return in ``source``.
+
+    Each table has its columns in schema order (``headers``); every cell is the
+    stripped text of its element, null when the element is missing or empty (of
+    repeated elements, the first with text counts); :data:`ROW` is the line of the
+    record's start tag, as issues report it.
+    """
+    layout = spec.xml
+    if layout is None:
+        raise SchemaDefinitionError(f"{spec.name} has no XML layout")
+    with _rewindable(source) as (stream, origin):
+        start = _start(stream)
+        stream.seek(origin)
+        if start.local_name != layout.root:
+            raise UnidentifiedFileError(
+                f"this XML file's root element is <{start.local_name}>, but the "
+                f"{spec.title} starts with <{layout.root}>"
+            )
+        return _read(stream, spec, layout, start.namespace)
+
+
+def _plans(
+    spec: DatasetSpec, layout: XmlLayout, namespace: str
+) -> tuple[_Plan, dict[str, _Plan]]:
+    """The plan of the units, and of each top-level element tables outside the
+    units are in (by its qualified tag)."""
+    containers, unit_tag = _unit_tags(layout, namespace)
+    units = _Plan()
+    outside: dict[str, _Plan] = {}
+    for table in spec.tables.values():
+        record = _qualify(namespace, _steps(table.record or _SELF))
+        if not (table.record or "").startswith("/"):
+            _add_table(units, table, () if record == (_SELF,) else record, namespace)
+            continue
+        if not record or record[0] in (*containers[:1], unit_tag, _SELF, _PARENT):
+            raise SchemaDefinitionError(
+                f"table {table.name}: record {table.record!r} must be an element "
+                f"outside the units ({layout.unit})"
+            )
+        _add_table(outside.setdefault(record[0], _Plan()), table, record[1:], namespace)
+    for plan in (units, *outside.values()):
+        plan.tree.finish()
+    return units, outside
+
+
+def _read(
+    stream: IO[bytes], spec: DatasetSpec, layout: XmlLayout, namespace: str
+) -> dict[str, RawTable]:
+    containers, unit_tag = _unit_tags(layout, namespace)
+    units, outside = _plans(spec, layout, namespace)
+    encoding = "utf-8"
+    try:
+        parse = etree.iterparse(
+            stream, events=("end",), tag=sorted({unit_tag, *outside}), **_SAFE
+        )
+        for _, element in parse:
+            tag = element.tag
+            if tag == unit_tag and _is_at(element, containers):
+                _walk(units, element, None)
+                _forget(element)
+            elif tag in outside and _is_at(element, ()):
+                _walk(outside[tag], element, element.getparent())
+                _forget(element)
+        root = parse.root
+        if root is not None:
+            _refuse_doctype(root)
+            encoding = str(root.getroottree().docinfo.encoding or encoding).lower()
+    except etree.XMLSyntaxError as exc:
+        raise _malformed(exc) from None
+    tables = {t.name: t for plan in (units, *outside.values()) for t in plan.tables}
+    return {name: tables[name].raw(encoding) for name in spec.tables}

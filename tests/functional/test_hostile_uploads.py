@@ -1,0 +1,118 @@
+"""Hostile uploads through the installed `cld` command: each is refused with a
+specific reason, exit 2, no traceback, in bounded memory, and the good file beside
+it is still reported."""
+
+from __future__ import annotations
+
+import io
+import json
+import resource
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.functional
+
+CLD = shutil.which("cld", path=str(Path(sys.executable).parent))
+GOOD_NAME = "SSDA903_2024_header.csv"
+GOOD = b"CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/01/2010,WBRI,A123456789012,,\n"
+
+BILLION_LAUGHS = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<Message><Header><CollectionDetails><Collection>&lol9;</Collection></CollectionDetails></Header></Message>
+"""
+
+
+def xxe(secret: Path) -> bytes:
+    return (
+        b'<?xml version="1.0"?>\n<!DOCTYPE m [ <!ENTITY xxe SYSTEM "file://'
+        + str(secret).encode()
+        + b'"> ]>\n<Message><Header><CollectionDetails><Collection>&xxe;'
+        b"</Collection></CollectionDetails></Header></Message>\n"
+    )
+
+
+def zip_bomb() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as book:
+        book.writestr("[Content_Types].xml", "<Types/>")
+        book.writestr("xl/workbook.xml", "<workbook/>")
+        with book.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sheet:
+            block = b"\0" * 2**20
+            for _ in range(600):  # 600 MiB of zeros, about 600 KB compressed
+                sheet.write(block)
+    return buffer.getvalue()
+
+
+def cld_json(tmp_path: Path, name: str, data: bytes) -> tuple[int, dict[str, Any], str, int]:
+    (tmp_path / name).write_bytes(data)
+    (tmp_path / GOOD_NAME).write_bytes(GOOD)
+    assert CLD is not None
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    result = subprocess.run(
+        [CLD, "validate", "--json", name, GOOD_NAME],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert "Traceback" not in result.stderr + result.stdout
+    bad, good = json.loads(result.stdout)["files"]
+    assert good["error"] is None and good["tables"] == {"header": 1}
+    return result.returncode, bad, result.stderr, max(peak_kib, before) // 1024
+
+
+def test_billion_laughs_is_refused_not_expanded(tmp_path):
+    code, bad, _, peak_mib = cld_json(tmp_path, "CIN_2024.xml", BILLION_LAUGHS)
+    assert code == 2
+    assert "DTD" in bad["error"]
+    assert peak_mib < 500
+
+
+def test_external_entities_are_never_fetched(tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET-VALUE")
+    code, bad, stderr, _ = cld_json(tmp_path, "CIN_2024.xml", xxe(secret))
+    assert code == 2
+    assert "DTD" in bad["error"]
+    assert "TOP-SECRET-VALUE" not in json.dumps(bad) + stderr
+
+
+def test_truncated_xml_names_the_line(tmp_path):
+    data = b'<?xml version="1.0"?>\n<Message>\n  <Header>\n    <Collection>CIN'
+    code, bad, _, _ = cld_json(tmp_path, "CIN_2024.xml", data)
+    assert code == 2
+    assert "line" in bad["error"]
+
+
+def test_zip_bomb_is_refused_before_decompressing(tmp_path):
+    code, bad, _, peak_mib = cld_json(tmp_path, "Annex_A_2024.xlsx", zip_bomb())
+    assert code == 2
+    assert "zip bomb" in bad["error"] or "too large" in bad["error"]
+    assert peak_mib < 500
+
+
+@pytest.mark.parametrize(
+    "data", [b"PK\x03\x04 this is not really a zip", b"just text pretending"]
+)
+def test_a_workbook_that_is_not_a_zip(tmp_path, data):
+    code, bad, _, _ = cld_json(tmp_path, "Annex_A_2024.xlsx", data)
+    assert code == 2
+    assert bad["error"]
