@@ -59,7 +59,9 @@ def zip_bomb() -> bytes:
     return buffer.getvalue()
 
 
-def cld_json(tmp_path: Path, name: str, data: bytes) -> tuple[int, dict[str, Any], str, int]:
+def cld_json(
+    tmp_path: Path, name: str, data: bytes
+) -> tuple[int, dict[str, Any], str, int]:
     (tmp_path / name).write_bytes(data)
     (tmp_path / GOOD_NAME).write_bytes(GOOD)
     assert CLD is not None

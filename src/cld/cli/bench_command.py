@@ -12,11 +12,13 @@ from rich.table import Table
 
 from cld.benchmarks.benchmark import run_benchmark
 from cld.benchmarks.results import BenchResult, Stage
+from cld.benchmarks.xml_benchmark import WRITERS, XmlBenchResult, run_xml_benchmark
 from cld.engine.errors import ExitCode
 from cld.engine.spec.load import load_spec, year_range
 
 _DATASET = "ssda903"
 _TABLE = "episodes"
+_DEFAULT_ROWS = 1_000_000
 
 
 def _check_year(year: int) -> None:
@@ -116,10 +118,98 @@ def print_result(console: Console, result: BenchResult) -> None:
         )
 
 
+def _check_dataset(dataset: str, year: int, rows: int | None) -> None:
+    if dataset == _DATASET:
+        _check_year(year)
+        return
+    if dataset not in WRITERS:
+        known = ", ".join([_DATASET, *sorted(WRITERS)])
+        raise typer.BadParameter(
+            f"no benchmark for {dataset!r}; known: {known}", param_hint="'--dataset'"
+        )
+    if rows is not None:
+        raise typer.BadParameter(
+            f"--rows is for the SSDA903 benchmark; give --children for {dataset}",
+            param_hint="'--rows'",
+        )
+    years = year_range(dataset)
+    if year not in years:
+        raise typer.BadParameter(
+            f"{year} is not a year of {dataset} ({years.start}–{years.stop - 1})",
+            param_hint="'--year'",
+        )
+
+
+def print_xml_result(console: Console, result: XmlBenchResult) -> None:
+    """The XML figures as a table, then the ratio to the floor and the memory."""
+    full, quarter = result.full, result.quarter
+    table = Table(
+        title=f"cld bench: {result.dataset} ({result.year}), {full.children:,} "
+        f"children, {full.rows:,} rows, {full.file_mib:,.1f} MiB",
+        title_justify="left",
+        caption="read: one streaming pass building every table; conform: "
+        "conform_table of each table",
+        caption_justify="left",
+    )
+    table.add_column("measurement")
+    table.add_column("seconds", justify="right")
+    table.add_column("CPU seconds", justify="right")
+    table.add_column("rows/s", justify="right")
+    table.add_column("peak MiB", justify="right")
+    table.add_row(
+        "generate the file (not in totals)", _seconds(full.generate_seconds), "", "", ""
+    )
+    rows = full.rows
+    for label, measured in (
+        ("bare iterparse (the floor)", full.bare),
+        ("[bold]read and conform[/]", full.read),
+    ):
+        table.add_row(
+            label,
+            _seconds(measured.seconds),
+            _seconds(measured.cpu_seconds),
+            f"{rows / max(measured.seconds, 1e-9):,.0f}",
+            _mib(measured.peak_mib),
+        )
+    table.add_row("  of which read", _seconds(full.read_seconds), "", "", "")
+    table.add_row("  of which conform", _seconds(full.conform_seconds), "", "", "")
+    console.print(table)
+    runs = f"median of {result.repeat} runs" if result.repeat > 1 else "one run"
+    mark = _mark(result.ratio_met)
+    console.print(
+        f"The read and conform took {full.ratio:.1f}× as long as the bare iterparse "
+        f"({full.cpu_ratio:.1f}× its CPU time; {runs}): target at most "
+        f"{result.target_ratio:g}× {mark}. {full.issues:,} issues."
+    )
+    console.print(
+        f"Peak memory of the read and conform: {_mib(quarter.read.peak_mib)} MiB for "
+        f"{quarter.children:,} children ({quarter.file_mib:,.1f} MiB file), "
+        f"{_mib(full.read.peak_mib)} MiB for {full.children:,} "
+        f"({full.file_mib:,.1f} MiB file): "
+        f"{result.mib_per_100k_children:,.0f} MiB more per 100,000 children, for "
+        "the tables it returns; the file is never held."
+    )
+
+
 def bench(
     rows: Annotated[
-        int, typer.Option(help="Episode rows in the synthetic file.", min=1)
-    ] = 1_000_000,
+        int | None,
+        typer.Option(
+            help="Episode rows in the synthetic SSDA903 file [default: 1000000].",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
+    dataset: Annotated[
+        str,
+        typer.Option(
+            help="The return to benchmark: ssda903 (CSV) or cin_census (XML)."
+        ),
+    ] = _DATASET,
+    children: Annotated[
+        int,
+        typer.Option(help="Children in the synthetic XML return.", min=1),
+    ] = 200_000,
     year: Annotated[int, typer.Option(help="Collection year of the file.")] = 2024,
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data.")] = 0,
     as_json: Annotated[
@@ -138,16 +228,34 @@ def bench(
         typer.Option(help="Measure this many times and report the medians.", min=1),
     ] = 1,
 ) -> int:
-    """Time validating a synthetic SSDA903 episodes file, and its peak memory.
+    """Time validating a synthetic return, and its peak memory.
 
-    Generates the file (timed apart), then measures in fresh processes a bare
-    polars.read_csv of it (the floor) and the whole validate as `cld validate`
-    does it, stage by stage. Exit 0 whether or not the targets are met.
+    SSDA903 (the default): generates an episodes file (timed apart), then measures
+    in fresh processes a bare polars.read_csv of it (the floor) and the whole
+    validate as `cld validate` does it, stage by stage. With --dataset cin_census:
+    generates an XML return of --children children (and one of a quarter as many),
+    then measures a bare lxml iterparse pass (the floor) and reading and conforming
+    every table. Exit 0 whether or not the targets are met.
     """
-    _check_year(year)
+    _check_dataset(dataset, year, rows)
     status = Console(stderr=True, highlight=False)
+    if dataset != _DATASET:
+        xml_result = run_xml_benchmark(
+            dataset,
+            children,
+            year=year,
+            seed=seed,
+            repeat=repeat,
+            workdir=workdir,
+            progress=lambda message: status.print(f"[dim]{message}…[/]"),
+        )
+        if as_json:
+            typer.echo(json.dumps(xml_result.to_json(), indent=2))
+        else:
+            print_xml_result(Console(highlight=False), xml_result)
+        return ExitCode.OK
     result = run_benchmark(
-        rows,
+        _DEFAULT_ROWS if rows is None else rows,
         year=year,
         seed=seed,
         repeat=repeat,

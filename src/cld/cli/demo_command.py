@@ -133,7 +133,7 @@ def demo(
     out: Annotated[
         Path, typer.Option("--out", help="Folder for the data and the issue workbook.")
     ] = Path("demo-data"),
-    years: Annotated[str, typer.Option("--years", help=YEARS_HELP)] = "2023-2026",
+    years: Annotated[str, typer.Option("--years", help=YEARS_HELP)] = "2026",
     children: Annotated[
         int, typer.Option(min=1, help="Children looked after per LA and year.")
     ] = 40,

@@ -49,6 +49,9 @@ class _Candidate:
     columns: dict[str, ColumnSpec]
     dataset_words: tuple[str, ...]
     table_words: tuple[str, ...]
+    term: str | None = None
+    """For returns made each term, the term whose table this is (its name's
+    first word, e.g. ``spring_pupilonroll``)."""
 
 
 @cache
@@ -68,7 +71,14 @@ def _candidates(file_format: str) -> tuple[_Candidate, ...]:
                 tables.setdefault(name, {}).update(table.columns)
                 words[name] = table.file_names
         found.extend(
-            _Candidate(dataset, name, columns, first.file_names, words[name])
+            _Candidate(
+                dataset,
+                name,
+                columns,
+                first.file_names,
+                words[name],
+                name.split("_", 1)[0] if first.terms else None,
+            )
             for name, columns in tables.items()
         )
     return tuple(found)
@@ -98,7 +108,13 @@ def identify_table(
 ) -> tuple[str, str, str]:
     """(dataset, table, reason) for a file with ``headers`` called ``file_name``."""
     words = _name_words(file_name)
-    scored = [(_score(headers, c)[1], c) for c in _candidates(file_format)]
+    term = find_term(file_name)
+    candidates = [
+        c
+        for c in _candidates(file_format)
+        if term is None or c.term is None or c.term == term
+    ]
+    scored = [(_score(headers, c)[1], c) for c in candidates]
     eligible = sorted(
         [(s, c) for s, c in scored if s != float("-inf")],
         key=lambda sc: sc[0],

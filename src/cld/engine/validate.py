@@ -202,8 +202,7 @@ def _validate_xlsx(
 ) -> None:
     from cld.engine.readers import xlsx
 
-    data = source.read()
-    xlsx.check_workbook(data)
+    sheets = xlsx.read_sheets(source.read())  # checks for zip bombs first
     candidates = format_datasets("xlsx")
     if not candidates:
         raise UnidentifiedFileError("no workbook return is known to the platform")
@@ -214,7 +213,7 @@ def _validate_xlsx(
             spec = load_spec(dataset, chosen_year)
         except UsageError as exc:
             raise UnidentifiedFileError(f"{exc} (year {reason})") from exc
-        tables, issues = xlsx.read_workbook_tables(data, spec)
+        tables, issues = xlsx.workbook_tables(sheets, spec)
         if tables and (best is None or len(tables) > len(best[1])):
             best = (dataset, tables, issues)
     if best is None:

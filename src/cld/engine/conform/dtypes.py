@@ -35,6 +35,7 @@ _LAST_EXCEL_SERIAL = 2958465  # 31 December 9999
 _HUMAN_DATE_PARTS = {
     "%d": "dd",
     "%m": "mm",
+    "%b": "Mon",
     "%Y": "yyyy",
     "%H": "hh",
     "%M": "mm",

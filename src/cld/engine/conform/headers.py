@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cache
 
 from cld.engine.spec.model import ColumnSpec
 
@@ -29,6 +30,11 @@ class HeaderMatch:
     """Schema columns the file does not have."""
 
 
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, flags=re.IGNORECASE)
+
+
 def column_for(header: str, columns: Mapping[str, ColumnSpec]) -> str | None:
     """The schema column ``header`` names, or None."""
     wanted = normalise(header)
@@ -39,7 +45,7 @@ def column_for(header: str, columns: Mapping[str, ColumnSpec]) -> str | None:
             return name
     for name, column in columns.items():
         for pattern in column.headers:
-            if re.fullmatch(pattern, wanted, flags=re.IGNORECASE):
+            if _compiled(pattern).fullmatch(wanted):
                 return name
     return None
 

@@ -319,13 +319,21 @@ def read_workbook_tables(
     data: bytes, spec: DatasetSpec
 ) -> tuple[dict[str, RawTable], pl.DataFrame]:
     """The tables of ``spec`` found in the workbook ``data``, and the issues of its
-    sheets: ``unknown_sheet`` for a visible sheet that holds none of the tables,
+    sheets (see :func:`workbook_tables`)."""
+    return workbook_tables(read_sheets(data), spec)
+
+
+def workbook_tables(
+    sheets: Sequence[Sheet], spec: DatasetSpec
+) -> tuple[dict[str, RawTable], pl.DataFrame]:
+    """The tables of ``spec`` found in ``sheets``, and the issues of the sheets:
+    ``unknown_sheet`` for a visible sheet that holds none of the tables,
     ``missing_table`` for a table no sheet holds.
 
     A sheet is matched by its name first (``TableSpec.sheets``), then by its header
-    row; the first sheet found for a table wins.
+    row; the first sheet found for a table wins. Read the sheets once with
+    :func:`read_sheets` to try them against several datasets.
     """
-    sheets = read_sheets(data)
     found: dict[str, RawTable] = {}
     headerless: dict[str, str] = {}
     left: list[Sheet] = []

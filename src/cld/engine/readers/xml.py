@@ -4,21 +4,25 @@ Nothing here names a dataset: the schema's :class:`~cld.engine.spec.model.XmlLay
 says where the header facts and the *units* (``Children/Child``) are, and each
 table's ``record`` and columns' ``path`` say where its rows and cells are.
 
-The file is never held whole. lxml's ``iterparse`` builds one unit at a time; when
-a unit ends its rows are taken out of it and the unit is cleared and unlinked, so
-memory stays flat however large the file. Rows are gathered in batches and turned
-into Polars frames of strings, so millions of rows are not held as Python strings.
+The file is never held whole. lxml's ``iterparse`` builds the tree a block of the
+file at a time; as each unit ends its rows are taken out of it and the unit is
+cleared and unlinked, so the tree stays as small as a block however large the file.
+Rows are gathered in batches and turned into Polars frames of strings, so millions
+of rows are not held as Python strings; only the tables returned grow with the file.
+
+Line numbers are the line of each record's start tag. libxml2 keeps an element's
+line in 16 bits, so past line 65535 it is worked out from the text around it.
 
 Hostile input is refused, never expanded: entities are not resolved, no DTD is
 loaded, nothing is fetched from the network, and a document with a document type
-declaration (DTD) at all is refused before its content is read. Broken XML is an
+declaration (DTD) at all is refused as soon as its root element starts. Broken XML is an
 :class:`~cld.engine.errors.UnreadableFileError` naming the line where it broke.
 """
 
 from __future__ import annotations
 
 import codecs
-import itertools
+import gc
 import re
 import shutil
 import tempfile
@@ -38,7 +42,7 @@ from cld.engine.errors import (
 from cld.engine.readers.table import ROW, RawTable
 from cld.engine.spec.model import DatasetSpec, TableSpec, XmlLayout
 
-BATCH_ROWS = 50_000
+BATCH_ROWS = 10_000
 """Rows of a table gathered as Python strings before they become a Polars frame."""
 
 HEADER_KEYS = ("collection", "year", "reference_date", "la")
@@ -260,18 +264,21 @@ class _Table:
     name: str
     headers: tuple[str, ...]
     width: int = 0
-    rows: list[list[str | None]] = field(default_factory=list)
+    blank: tuple[None, ...] = ()
+    """The cells of a new row."""
+    cells: list[str | None] = field(default_factory=list)
+    """The cells of the rows read since the last batch, row after row."""
+    row: int = 0
+    """Where the open row's cells start in :attr:`cells`."""
     lines: list[int | None] = field(default_factory=list)
     frames: list[pl.DataFrame] = field(default_factory=list)
 
     def flush(self) -> None:
         """Turn the rows gathered so far into a frame (trimmed; blank is null)."""
-        if not self.rows:
+        if not self.lines:
             return
         width = self.width
-        cells = pl.Series(
-            "cells", list(itertools.chain.from_iterable(self.rows)), dtype=pl.String
-        )
+        cells = pl.Series("cells", self.cells, dtype=pl.String)
         trimmed = cells.str.strip_chars()
         blank = trimmed.str.len_bytes() == 0
         trimmed = trimmed.zip_with(~blank, pl.Series([None], dtype=pl.String))
@@ -286,7 +293,7 @@ class _Table:
                 ]
             )
         )
-        self.rows, self.lines = [], []
+        self.cells, self.lines = [], []
 
     @property
     def names(self) -> list[str]:
@@ -358,7 +365,14 @@ class _Plan:
     from_root: list[tuple[_Table, int, tuple[str, ...]]] = field(default_factory=list)
     """Columns of tables outside the units whose path starts with ``/``: read from
     the root element, once per anchor."""
-    slots: int = 0
+    slot_of: dict[tuple[tuple[str, ...], int], int] = field(default_factory=dict)
+    """The slot of each value of a wider scope, by its path and the scope's depth."""
+    scopes: list[dict[int, str | None]] = field(default_factory=list)
+    """The values kept for each depth of scope while a unit is walked."""
+
+    def finish(self) -> None:
+        self.tree.finish()
+        self.scopes = [{} for _ in range(self.depth + 1)]
 
 
 def _qualify(namespace: str, steps: tuple[str, ...]) -> tuple[str, ...]:
@@ -394,7 +408,8 @@ def _add_table(plan: _Plan, table: TableSpec, record: tuple[str, ...], ns: str) 
             f"table {table.name}: record {table.record!r} must be '.' or a path of "
             "element names"
         )
-    rows = _Table(table.name, tuple(table.columns), len(table.columns))
+    width = len(table.columns)
+    rows = _Table(table.name, tuple(table.columns), width, (None,) * width)
     plan.tables.append(rows)
     plan.tree.at(record).opens.append(rows)
     for index, (name, column) in enumerate(table.columns.items()):
@@ -411,28 +426,61 @@ def _add_table(plan: _Plan, table: TableSpec, record: tuple[str, ...], ns: str) 
         if scope >= len(record):
             plan.tree.at(target).cells.append((rows, index))
             continue
-        slot = plan.slots
-        plan.slots += 1
-        plan.tree.at(target).scoped.append((slot, scope))
+        slot = plan.slot_of.get((target, scope))
+        if slot is None:  # one slot per value, however many tables copy it
+            slot = plan.slot_of[target, scope] = len(plan.slot_of)
+            plan.tree.at(target).scoped.append((slot, scope))
         plan.tree.at(target[:scope]).closes.append((slot, rows, index))
         plan.depth = max(plan.depth, scope)
 
 
 # --- the walk ---------------------------------------------------------------------
 
+_SHORT_LINES = 65535
+"""libxml2 keeps an element's line in 16 bits: past this, it is worked out."""
+
+
+def _start_line(element: Element) -> int | None:
+    """The line of ``element``'s start tag.
+
+    Past line 65535 libxml2 reports the line where the first text inside the
+    element ends (or inside its first child, or the text after an empty element),
+    so the newlines of that text are taken back.
+    """
+    reported: int | None = element.sourceline
+    if reported is None or reported < _SHORT_LINES:
+        return reported
+    node = element
+    for _ in range(5):  # as deep as libxml2 looks
+        text = node.text
+        if text:
+            return reported - str(text).count("\n")
+        if len(node) == 0:
+            tail = node.tail
+            return reported - str(tail).count("\n") if tail else reported
+        node = node[0]
+        if not isinstance(node.tag, str):  # a comment or processing instruction
+            break
+    return reported
+
 
 def _visit(
     element: Element, node: _Node, depth: int, scopes: list[dict[int, str | None]]
 ) -> None:
+    line = element.sourceline
+    if line >= _SHORT_LINES:  # worked out, as in _start_line (inlined: most are)
+        text = element.text
+        line = line - text.count("\n") if text else _start_line(element)
     for table in node.opens:
-        table.rows.append([None] * table.width)
-        table.lines.append(element.sourceline)
+        table.row = len(table.cells)
+        table.cells.extend(table.blank)
+        table.lines.append(line)
     if node.cells or node.scoped:
         _take(element.text, node, scopes)
     marks: list[int] = []
     if node.closes:
         scopes[depth] = {}
-        marks = [len(table.rows) for _, table, _ in node.closes]
+        marks = [len(table.cells) for _, table, _ in node.closes]
     below = node.below
     if below:
         for child in element:
@@ -444,22 +492,25 @@ def _visit(
             if kind == _VALUE:
                 text = child.text
                 for table, index in inner.cells:
-                    row = table.rows[-1]
-                    if row[index] is None:
-                        row[index] = text
-                for slot, scope in inner.scoped:
-                    values = scopes[scope]
-                    if values.get(slot) is None:
-                        values[slot] = text
+                    cells = table.cells
+                    if cells[table.row + index] is None:
+                        cells[table.row + index] = text
+                if inner.scoped:
+                    for slot, scope in inner.scoped:
+                        values = scopes[scope]
+                        if values.get(slot) is None:
+                            values[slot] = text
             elif kind == _RECORD:
                 line = child.sourceline
+                text = child.text
+                if line >= _SHORT_LINES:
+                    line = line - text.count("\n") if text else _start_line(child)
                 for table in inner.opens:
-                    table.rows.append([None] * table.width)
+                    table.row = len(table.cells)
+                    table.cells.extend(table.blank)
                     table.lines.append(line)
-                if inner.cells:
-                    text = child.text
-                    for table, index in inner.cells:
-                        table.rows[-1][index] = text
+                for table, index in inner.cells:
+                    table.cells[table.row + index] = text
             else:
                 _visit(child, inner, depth + 1, scopes)
     if node.closes:
@@ -467,16 +518,17 @@ def _visit(
         for (slot, table, index), mark in zip(node.closes, marks, strict=True):
             value = values.get(slot)
             if value is not None:
-                for row in table.rows[mark:]:
-                    row[index] = value
+                cells = table.cells
+                for at in range(mark + index, len(cells), table.width):
+                    cells[at] = value
 
 
 def _take(text: str | None, node: _Node, scopes: list[dict[int, str | None]]) -> None:
     """Keep ``text`` for every column that reads ``node``'s element."""
     for table, index in node.cells:
-        row = table.rows[-1]
-        if row[index] is None:
-            row[index] = text
+        cells = table.cells
+        if cells[table.row + index] is None:
+            cells[table.row + index] = text
     for slot, scope in node.scoped:
         values = scopes[scope]
         if values.get(slot) is None:
@@ -485,14 +537,14 @@ def _take(text: str | None, node: _Node, scopes: list[dict[int, str | None]]) ->
 
 def _walk(plan: _Plan, anchor: Element, root: Element | None) -> None:
     """Read every row of ``plan``'s tables out of ``anchor``."""
-    marks = [len(rows.rows) for rows, _, _ in plan.from_root]
-    _visit(anchor, plan.tree, 0, [{} for _ in range(plan.depth + 1)])
+    marks = [len(rows.cells) for rows, _, _ in plan.from_root]
+    _visit(anchor, plan.tree, 0, plan.scopes)
     for (rows, index, steps), mark in zip(plan.from_root, marks, strict=True):
         value = _follow(root, steps) if root is not None else None
-        for row in rows.rows[mark:]:
-            row[index] = value
+        for at in range(mark + index, len(rows.cells), rows.width):
+            rows.cells[at] = value
     for rows in plan.tables:
-        if len(rows.rows) >= BATCH_ROWS:
+        if len(rows.lines) >= BATCH_ROWS:
             rows.flush()
 
 
@@ -571,7 +623,7 @@ def _plans(
             )
         _add_table(outside.setdefault(record[0], _Plan()), table, record[1:], namespace)
     for plan in (units, *outside.values()):
-        plan.tree.finish()
+        plan.finish()
     return units, outside
 
 
@@ -581,6 +633,8 @@ def _read(
     containers, unit_tag = _unit_tags(layout, namespace)
     units, outside = _plans(spec, layout, namespace)
     encoding = "utf-8"
+    collecting = gc.isenabled()
+    gc.disable()  # rows are lists without cycles: tracing them is wasted time
     try:
         parse = etree.iterparse(
             stream, events=("end",), tag=sorted({unit_tag, *outside}), **_SAFE
@@ -599,5 +653,8 @@ def _read(
             encoding = str(root.getroottree().docinfo.encoding or encoding).lower()
     except etree.XMLSyntaxError as exc:
         raise _malformed(exc) from None
+    finally:
+        if collecting:
+            gc.enable()
     tables = {t.name: t for plan in (units, *outside.values()) for t in plan.tables}
     return {name: tables[name].raw(encoding) for name in spec.tables}

@@ -132,6 +132,8 @@ def generate(
             name=file_name(style, authority.code, authority.name, year),
             data=data,
             rows=sum(frame.height for frame in lists.values()),
-            faults=pl.concat(faults).cast(FAULTS_SCHEMA) if faults else pl.DataFrame(schema=FAULTS_SCHEMA),
+            faults=pl.concat(faults).cast(FAULTS_SCHEMA)
+            if faults
+            else pl.DataFrame(schema=FAULTS_SCHEMA),
         )
     ]

@@ -77,7 +77,11 @@ _TEAMS = {
     "list_3": ("MASH", "Front Door", "Assessment Team 1", "Assessment Team 2"),
     "list_4": ("Assessment Team 1", "Assessment Team 2", "Assessment Team 3"),
     "list_5": ("Assessment Team 1", "Child Protection Team", "Safeguarding Team"),
-    "list_6": ("Children in Need Team 1", "Children in Need Team 2", "Disabled Children"),
+    "list_6": (
+        "Children in Need Team 1",
+        "Children in Need Team 2",
+        "Disabled Children",
+    ),
     "list_7": ("Child Protection Team", "Safeguarding Team", "Family Intervention"),
     "list_8": ("Looked After Children", "Children in Care Team", "Disabled Children"),
     "list_9": ("Leaving Care", "Care Leavers Team", "16+ Service"),
@@ -197,7 +201,12 @@ def _names(rng: np.random.Generator, size: int) -> tuple[str, ...]:
     first = rng.integers(0, len(_FIRST_NAMES), size=size)
     last = rng.integers(0, len(_LAST_NAMES), size=size)
     return tuple(
-        sorted({f"{_FIRST_NAMES[f]} {_LAST_NAMES[s]}" for f, s in zip(first, last, strict=True)})
+        sorted(
+            {
+                f"{_FIRST_NAMES[f]} {_LAST_NAMES[s]}"
+                for f, s in zip(first, last, strict=True)
+            }
+        )
     )
 
 
@@ -313,8 +322,12 @@ def list_4(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Serie
         **_demographics(ctx, t, kids, ctx.end),
         "Continuous Assessment Start Date": _text(start),
         "Child Seen During Continuous Assessment": draw(
-            ctx.rng, t, "Child Seen During Continuous Assessment", size,
-            {"Yes": 90, "No": 8}, default=2,
+            ctx.rng,
+            t,
+            "Child Seen During Continuous Assessment",
+            size,
+            {"Yes": 90, "No": 8},
+            default=2,
         ),  # fmt: skip
         "Continuous Assessment Date of Authorisation": _text(authorised, done),
         _SUPPORT: support,
@@ -359,7 +372,9 @@ def list_6(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Serie
         default=0,
     )  # fmt: skip
     status = pl.select(
-        pl.when(pl.Series(closed)).then(pl.lit("e) Closed episode")).otherwise(open_status)
+        pl.when(pl.Series(closed))
+        .then(pl.lit("e) Closed episode"))
+        .otherwise(open_status)
     ).to_series()
     return {
         **_demographics(ctx, t, kids, end),
@@ -369,9 +384,16 @@ def list_6(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Serie
         "CIN Closure Date": _text(closure, closed),
         "Reason for Closure": _when(
             closed,
-            draw(rng, t, "Reason for Closure", size,
-                 {"g) 'Other' incl. Child no longer in need": 60,
-                  "h) Child not in need after assessment": 25}),
+            draw(
+                rng,
+                t,
+                "Reason for Closure",
+                size,
+                {
+                    "g) 'Other' incl. Child no longer in need": 60,
+                    "h) Child not in need after assessment": 25,
+                },
+            ),
         ),  # fmt: skip
         "Case Status": status,
         **_team(ctx, "list_6", size),
@@ -433,8 +455,12 @@ def list_8(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Serie
     inside = rng.random(size) < 0.45
     outward = outward_codes(ctx.authority.code)
     local = postcodes(rng, outward, size)
-    away = postcodes(rng, outward_codes(f"{ctx.authority.code}:away") + NEARBY_OUTWARD, size)
-    postcode = pl.select(pl.when(pl.Series(inside)).then(local).otherwise(away)).to_series()
+    away = postcodes(
+        rng, outward_codes(f"{ctx.authority.code}:away") + NEARBY_OUTWARD, size
+    )
+    postcode = pl.select(
+        pl.when(pl.Series(inside)).then(local).otherwise(away)
+    ).to_series()
     placement_la = pl.select(
         pl.when(pl.Series(inside))
         .then(pl.lit(ctx.authority.name))
@@ -452,24 +478,47 @@ def list_8(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Serie
         _UASC_8: _yes_no(ctx, t, _UASC_8, size, 0.12),
         "Date Started to be Looked After": _text(started),
         "Child's Category of Need": draw(
-            rng, t, "Child's Category of Need", size,
-            {"a) Abuse or neglect": 60, "e) Family dysfunction": 12,
-             "h) Absent parenting": 10, "d) Family in acute stress": 8},
+            rng,
+            t,
+            "Child's Category of Need",
+            size,
+            {
+                "a) Abuse or neglect": 60,
+                "e) Family dysfunction": 12,
+                "h) Absent parenting": 10,
+                "d) Family in acute stress": 8,
+            },
         ),  # fmt: skip
         _SECOND: _yes_no(ctx, t, _SECOND, size, 0.08),
         "Start date of current legal status": _text(legal_start),
         "Child's Legal Status": draw(
-            rng, t, "Child's Legal Status", size,
-            {"b) Full care orders": 50, "e) Accommodated under S20": 25,
-             "a) Interim care orders": 12, "d) Placement order granted": 8},
+            rng,
+            t,
+            "Child's Legal Status",
+            size,
+            {
+                "b) Full care orders": 50,
+                "e) Accommodated under S20": 25,
+                "a) Interim care orders": 12,
+                "d) Placement order granted": 8,
+            },
         ),  # fmt: skip
         "Date of Latest Statutory Review": recent(180, 0.95),
         "Date of Last Social Work Visit": recent(42, 0.98),
         "What is the permanence plan for this child?": _when(
             rng.random(size) < 0.9,
-            draw(rng, t, "What is the permanence plan for this child?", size,
-                 {"f) Long-term fostering": 40, "a) Return to family": 20,
-                  "c) SGO/CAO": 12, "b) Adoption": 8}),
+            draw(
+                rng,
+                t,
+                "What is the permanence plan for this child?",
+                size,
+                {
+                    "f) Long-term fostering": 40,
+                    "a) Return to family": 20,
+                    "c) SGO/CAO": 12,
+                    "b) Adoption": 8,
+                },
+            ),
         ),  # fmt: skip
         "Date of Last IRO Visit / Contact to the Child": recent(180, 0.9),
         "Date of Last Health Assessment": recent(365, 0.93),
@@ -480,19 +529,37 @@ def list_8(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Serie
         "Date Ceased to be Looked After": _text(ceased_on, ceased),
         "Reason Ceased to be Looked After": _when(
             ceased,
-            draw(rng, t, "Reason Ceased to be Looked After", size,
-                 {"d) Returned home to live with parents or relatives": 35,
-                  "h) Moved into independent living": 20,
-                  "g) Special Guardianship Orders": 15, "a) Adopted": 10}),
+            draw(
+                rng,
+                t,
+                "Reason Ceased to be Looked After",
+                size,
+                {
+                    "d) Returned home to live with parents or relatives": 35,
+                    "h) Moved into independent living": 20,
+                    "g) Special Guardianship Orders": 15,
+                    "a) Adopted": 10,
+                },
+            ),
         ),  # fmt: skip
         "Start Date of Most Recent Placement": _text(placed),
         "Placement Type": draw(
-            rng, t, "Placement Type", size,
-            {"a) Foster placement": 70, "h) Children’s Homes": 12,
-             "d) Independent living": 6, "c) Placed with parents": 5},
+            rng,
+            t,
+            "Placement Type",
+            size,
+            {
+                "a) Foster placement": 70,
+                "h) Children’s Homes": 12,
+                "d) Independent living": 6,
+                "c) Placed with parents": 5,
+            },
         ),  # fmt: skip
         "Placement Provider": draw(
-            rng, t, "Placement Provider", size,
+            rng,
+            t,
+            "Placement Provider",
+            size,
             {"a) Own LA": 45, "b) Private": 50, "c) Other": 5},
         ),
         "Placement postcode": postcode,
@@ -505,8 +572,6 @@ def list_8(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Serie
         _ACCEPTED: _when(was_missing, accepted),
         **_team(ctx, "list_8", size),
     }
-
-
 
 
 def care_leavers(ctx: ListContext, size: int) -> Children:
@@ -532,7 +597,10 @@ def list_9(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Serie
         **_team(ctx, "list_9", size),
         "Allocated Personal Advisor": _choose(rng, ctx.workers, size),
         "Eligibility Category": draw(
-            rng, t, "Eligibility Category", size,
+            rng,
+            t,
+            "Eligibility Category",
+            size,
             {"b) Former relevant": 70, "a) Relevant": 15, "c) Qualifying": 10},
         ),
         "Latest Pathway Plan Review Date": _text(review, rng.random(size) < 0.9),
@@ -540,20 +608,38 @@ def list_9(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Serie
         "Latest Date of Contact": _text(contact, touching),
         "Type of Accommodation": _when(
             rng.random(size) < 0.95,
-            draw(rng, t, "Type of Accommodation", size,
-                 {"k) Independent living": 30, "d) Supported lodgings": 15,
-                  "c) Semi-independent transitional accommodation": 20,
-                  "o) With Former Foster Carer": 12, "a) With parents or relatives": 10}),
+            draw(
+                rng,
+                t,
+                "Type of Accommodation",
+                size,
+                {
+                    "k) Independent living": 30,
+                    "d) Supported lodgings": 15,
+                    "c) Semi-independent transitional accommodation": 20,
+                    "o) With Former Foster Carer": 12,
+                    "a) With parents or relatives": 10,
+                },
+            ),
         ),  # fmt: skip
         "Suitability of Accommodation": draw(
-            rng, t, "Suitability of Accommodation", size,
-            {"a) Suitable": 88, "b) Not suitable": 7}, default=2.5,
+            rng,
+            t,
+            "Suitability of Accommodation",
+            size,
+            {"a) Suitable": 88, "b) Not suitable": 7},
+            default=2.5,
         ),  # fmt: skip
         "Activity Status": draw(
-            rng, t, "Activity Status", size,
-            {"F2: Full time in education other than higher": 25,
-             "G5: Not in education, employment or training - other": 20,
-             "F1: Full time in higher education": 10},
+            rng,
+            t,
+            "Activity Status",
+            size,
+            {
+                "F2: Full time in education other than higher": 25,
+                "G5: Not in education, employment or training - other": 20,
+                "F1: Full time in higher education": 10,
+            },
             default=3,
         ),  # fmt: skip
     }
@@ -580,7 +666,11 @@ def list_10(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Seri
     return {
         "Child Unique ID": kids.ids,
         "Family identifier": _when(rng.random(size) < 0.6, "F" + family),
-        **{k: v for k, v in _demographics(ctx, t, kids, end).items() if k != "Child Unique ID"},
+        **{
+            k: v
+            for k, v in _demographics(ctx, t, kids, end).items()
+            if k != "Child Unique ID"
+        },
         "Date the Child Entered Care": _text(entered),
         "Date of Decision that Child Should be Placed for Adoption": _text(decided),
         "Date of Placement Order": _text(order, has_order),

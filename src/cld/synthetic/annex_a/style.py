@@ -7,6 +7,7 @@ same row and writes dates and codes the same way, as a council's report would.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -124,7 +125,7 @@ def file_name(style: Style, la_code: str, la_name: str, year: int) -> str:
     )
 
 
-def _writable(spelling: str, column: CategoryColumn, code: str) -> bool:
+def _writable(spelling: str, known: Mapping[str, str], code: str) -> bool:
     """Whether a council can write ``spelling`` for ``code`` and the validator
     reads it back as ``code`` (cells are trimmed and lower-cased)."""
     text = spelling.strip()
@@ -133,7 +134,7 @@ def _writable(spelling: str, column: CategoryColumn, code: str) -> bool:
         and not text.startswith(_FORMULA_START)
         and text.isprintable()
         and len(text) <= 60
-        and column.spellings().get(text.lower()) == code
+        and known.get(text.lower()) == code
     )
 
 
@@ -143,11 +144,12 @@ def spellings_of(
     """Code → how this council writes it: the code itself for a template, else one
     of its spellings, drawn once."""
     chosen = {}
+    known = column.spellings()
     for code, meta in column.codes.items():
         if template:
             chosen[code] = code
             continue
         options = [s for s in (code, meta.label, *meta.aliases) if s]
-        options = [s for s in options if _writable(s, column, code)] or [code]
+        options = [s for s in options if _writable(s, known, code)] or [code]
         chosen[code] = options[int(rng.integers(len(options)))]
     return chosen

@@ -1,8 +1,9 @@
 """Write the lists into one workbook as an authority's report would, byte for byte
 the same for the same lists and style.
 
-openpyxl stamps the workbook's properties and every zip member with the time of
-writing; both are set to a fixed moment, so the bytes depend on the content only.
+openpyxl stamps the workbook's properties (``modified`` whatever it was set to) and
+every zip member with the time of writing; both are set to a fixed moment after
+saving, so the bytes depend on the content only.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ FIXED_TIME = dt.datetime(2024, 1, 1, 9, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 _WHOLE = re.compile(r"^-?\d+$")
 _DATE_FORMAT = "dd/mm/yyyy"
+_CORE = "docProps/core.xml"
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def _cells(
@@ -95,7 +98,9 @@ def _write_list(
     if style.header_row > 3:
         sheet.cell(row=2, column=1, value=f"Data as at 31/03/{year}")
     for offset, name in enumerate(table.columns):
-        sheet.cell(row=style.header_row, column=first + offset, value=_header(name, style))
+        sheet.cell(
+            row=style.header_row, column=first + offset, value=_header(name, style)
+        )
     columns = _cells(frame, table, style, year)
     for index, row in enumerate(zip(*columns, strict=True)):
         excel_row = style.header_row + 1 + index
@@ -133,7 +138,11 @@ def _fixed_zip(data: bytes) -> bytes:
             info = zipfile.ZipInfo(member.filename, date_time=_ZIP_TIME)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = member.external_attr
-            target.writestr(info, source.read(member.filename))
+            body = source.read(member.filename)
+            if member.filename == _CORE:
+                stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                body = _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", body)
+            target.writestr(info, body)
     return out.getvalue()
 
 
