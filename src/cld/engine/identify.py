@@ -157,9 +157,14 @@ def identify_table(
 
 
 def choose_year(
-    file_name: str, *, given: int | None = None, folder: str | None = None
+    file_name: str,
+    *,
+    given: int | None = None,
+    folder: str | None = None,
+    ending_march: bool = True,
 ) -> tuple[int, str]:
-    """The collection year of a file and why it was chosen."""
+    """The collection year of a file and why it was chosen (``ending_march``: see
+    :meth:`YearReading.explain`)."""
     in_name = find_year(file_name)
     if given is not None:
         note = ""
@@ -167,10 +172,12 @@ def choose_year(
             note = f" (the file name says {in_name.year})"
         return given, f"{given}, given with --year{note}"
     if in_name is not None:
-        return in_name.year, in_name.explain(f"the file name '{file_name}'")
+        where = f"the file name '{file_name}'"
+        return in_name.year, in_name.explain(where, ending_march=ending_march)
     in_folder = find_year(folder) if folder else None
     if in_folder is not None and folder is not None:
-        return in_folder.year, in_folder.explain(f"the folder name '{folder}'")
+        where = f"the folder name '{folder}'"
+        return in_folder.year, in_folder.explain(where, ending_march=ending_march)
     raise UnidentifiedFileError(
         f"the collection year could not be told from the file name '{file_name}'; "
         "put the year in the name (e.g. SSDA903_2024_episodes.csv) or pass --year"
@@ -186,7 +193,10 @@ def identify(
     file_format: str = "csv",
 ) -> Identification:
     dataset, table, table_reason = identify_table(headers, file_name, file_format)
-    chosen_year, year_reason = choose_year(file_name, given=year, folder=folder)
+    termly = bool(load_spec(dataset, year_range(dataset).start).terms)
+    chosen_year, year_reason = choose_year(
+        file_name, given=year, folder=folder, ending_march=not termly
+    )
     try:
         spec = load_spec(dataset, chosen_year)
     except UsageError as exc:

@@ -30,11 +30,15 @@ class YearReading:
     def span(self) -> str:
         return f"{self.year - 1}-{self.year % 100:02d}"
 
-    def explain(self, where: str) -> str:
-        return (
-            f"{self.year} (the year ending 31 March {self.year}, {self.span}), "
-            f"from '{self.written}' in {where}"
+    def explain(self, where: str, *, ending_march: bool = True) -> str:
+        """Why this year: ``ending_march`` for returns named by the year ending 31
+        March; a termly census is named by the calendar year of its census day."""
+        meaning = (
+            f"the year ending 31 March {self.year}, {self.span}"
+            if ending_march
+            else f"the census in calendar year {self.year}"
         )
+        return f"{self.year} ({meaning}), from '{self.written}' in {where}"
 
 
 # Dates in a name (an export date, 2025-03-31, 31.03.2025, 20250331) are not years.

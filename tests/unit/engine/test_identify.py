@@ -96,3 +96,12 @@ def test_a_table_that_did_not_exist_that_year():
     columns = tuple(load_spec("ssda903", 2024).tables["social_worker"].columns)
     with pytest.raises(UnidentifiedFileError, match="only in 2024–2026"):
         identify(columns, "social_worker_2022.csv")
+
+
+def test_a_termly_census_is_named_by_the_calendar_year_of_its_census_day():
+    year, reason = choose_year("SC_autumn_2023_pupils.csv", ending_march=False)
+    assert year == 2023
+    assert reason == (
+        "2023 (the census in calendar year 2023), from '2023' in the file name "
+        "'SC_autumn_2023_pupils.csv'"
+    )
