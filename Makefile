@@ -29,7 +29,7 @@ typecheck: install
 	$(BIN)/mypy
 
 unit: install
-	$(BIN)/pytest
+	$(BIN)/pytest --cov=cld --cov-branch --cov-report=term:skip-covered --cov-fail-under=94
 
 test: lint typecheck unit
 
