@@ -16,8 +16,8 @@ from cld.engine.spec.load import load_spec
 from cld.engine.spec.model import TableSpec
 from cld.governance.authorities import Authority
 from cld.synthetic.faults import FAULT_SCHEMA, apply_faults, plan_faults
+from cld.synthetic.generate import SyntheticFile
 from cld.synthetic.identifiers import outward_codes
-from cld.synthetic.output import csv_bytes
 from cld.synthetic.school_census.calendar import (
     Census,
     censuses,
@@ -97,27 +97,12 @@ _DATE_STYLES = 4
 
 
 @dataclass(frozen=True)
-class SchoolCensusUpload:
-    """One extract file as the authority would upload it, and its planted faults."""
+class SchoolCensusUpload(SyntheticFile):
+    """One extract file as the authority would upload it, and its planted faults
+    (``table`` is the schema's table, e.g. ``autumn_pupilonroll``; ``faults`` also
+    carry it)."""
 
-    la: str
-    year: int
     term: str
-    table: str
-    """The schema's table, e.g. ``autumn_pupilonroll``."""
-    name: str
-    frame: pl.DataFrame
-    """Every cell as written (text; null is a blank cell)."""
-    faults: pl.DataFrame
-    """table, row, column, code of every planted fault."""
-
-    @property
-    def data(self) -> bytes:
-        return csv_bytes(self.frame)
-
-    @property
-    def rows(self) -> int:
-        return self.frame.height
 
 
 def file_name(la_code: str, census: Census, table: str) -> str:
