@@ -68,3 +68,17 @@ def http_status_for(error: BaseException) -> int:
             return 400
         case _:
             return 500
+
+
+class PolicyError(UsageError):
+    """A processing policy breaks a rule (a raw identifier kept, an unknown column…);
+    the message lists every problem."""
+
+
+class GovernanceError(UsageError):
+    """A governance action that the registry's state does not allow (signing for an
+    unknown use case, approving a DPIA that covers nothing…)."""
+
+
+class KeyMissingError(UsageError):
+    """The pseudonym key is missing or too short: nothing is processed without it."""

@@ -19,12 +19,12 @@ import polars as pl
 from cld.engine.conform.messages import and_list
 from cld.engine.issues import IssueCode
 from cld.engine.spec.model import (
+    IDENTIFIERS,
     CategoryColumn,
     ColumnSpec,
     DateColumn,
     DecimalColumn,
     IntegerColumn,
-    PersonalData,
     PostcodeColumn,
     TableSpec,
 )
@@ -46,7 +46,6 @@ FAULT_SCHEMA = pl.Schema(
 
 _BAD_CODES = ("Z9", "X2", "99", "XX", "ZZ", "N/A")
 _BAD_POSTCODES = ("XX", "N7", "SE15 4A", "E1 ABC", "12345", "LONDON")
-_IDENTIFIERS = (PersonalData.IDENTIFIER, PersonalData.WORKER_IDENTIFIER)
 
 
 def fault_columns(
@@ -68,7 +67,7 @@ def fault_columns(
             return tuple(
                 n
                 for n, c in columns
-                if c.personal in _IDENTIFIERS and n in digit_columns
+                if c.personal in IDENTIFIERS and n in digit_columns
             )
         case IssueCode.OUT_OF_RANGE:
             return tuple(

@@ -22,9 +22,9 @@ from cld.engine.issues import (
     issues_frame,
 )
 from cld.engine.readers.table import ROW, RawTable
-from cld.engine.spec.model import PersonalData, TableSpec
+from cld.engine.spec.model import IDENTIFIERS as _IDENTIFIERS
+from cld.engine.spec.model import TableSpec
 
-_IDENTIFIERS = (PersonalData.IDENTIFIER, PersonalData.WORKER_IDENTIFIER)
 _SPREADSHEET_NUMBER = r"^\d+\.0+$"
 _BLANK = "__blank"
 _FIRST = "__first_row"

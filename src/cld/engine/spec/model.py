@@ -26,11 +26,25 @@ class PersonalData(StrEnum):
     """What kind of personal data a column holds; drives the privacy stages."""
 
     IDENTIFIER = "identifier"
+    """The LA's own identifier for a child (CHILD, LAchildID): means nothing
+    outside that LA."""
+    NATIONAL_IDENTIFIER = "national_identifier"
+    """An identifier a child keeps when moving between LAs (UPN, former UPN, ULN)."""
     WORKER_IDENTIFIER = "worker_identifier"
     DATE_OF_BIRTH = "date_of_birth"
     POSTCODE = "postcode"
     FREE_TEXT = "free_text"
     NAME = "name"
+
+
+IDENTIFIERS: frozenset[PersonalData] = frozenset(
+    {
+        PersonalData.IDENTIFIER,
+        PersonalData.NATIONAL_IDENTIFIER,
+        PersonalData.WORKER_IDENTIFIER,
+    }
+)
+"""The classes that name a person: replaced by a keyed pseudonym or dropped."""
 
 
 class _Frozen(BaseModel):

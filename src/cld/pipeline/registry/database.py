@@ -1,0 +1,51 @@
+"""Which database the registry lives in, and the engine that talks to it."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.pool import NullPool
+
+from cld.engine.errors import UsageError
+
+DATABASE_URL_ENV = "DATABASE_URL"
+
+
+def registry_url(registry_file: Path) -> URL:
+    """``DATABASE_URL`` when set (PostgreSQL in production and CI), otherwise the
+    SQLite file in the data area."""
+    text = os.environ.get(DATABASE_URL_ENV, "").strip()
+    if not text:
+        return URL.create("sqlite", database=str(registry_file))
+    try:
+        url = make_url(text)
+    except Exception as exc:  # sqlalchemy raises ArgumentError; say it plainly
+        raise UsageError(f"{DATABASE_URL_ENV} is not a database URL: {exc}") from None
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    if not url.drivername.startswith(("postgresql", "sqlite")):
+        raise UsageError(
+            f"{DATABASE_URL_ENV}: the registry runs on PostgreSQL or SQLite, "
+            f"not {url.drivername}"
+        )
+    return url
+
+
+@cache
+def engine_for(url: URL) -> Engine:
+    if url.drivername.startswith("sqlite"):
+        engine = create_engine(url, poolclass=NullPool)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection, _record):  # type: ignore[no-untyped-def]
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)

@@ -1,0 +1,587 @@
+"""Reading and changing the registry. Every change is one transaction that also
+writes its ``events`` row, so the record can never miss an action that happened."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, inspect, select, update
+from sqlalchemy.exc import OperationalError
+
+from cld.engine.errors import GovernanceError, UsageError
+from cld.engine.spec.load import dataset_names, load_spec, year_range
+from cld.governance.agreements import (
+    Agreement,
+    AgreementStatus,
+    Dpia,
+    DpiaStatus,
+    Permissions,
+    in_force,
+    no_agreement,
+    no_dpia,
+)
+from cld.governance.authorities import Authority, authorities
+from cld.governance.policy import Policy, default_policy, policy_from_document
+from cld.pipeline.registry import tables as t
+from cld.pipeline.registry.database import engine_for, registry_url
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    version: int
+    sha256: str
+    created_at: dt.datetime
+    created_by: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SessionRecord:
+    id: str
+    la: str
+    status: str
+    submitted_by: str
+    received_at: dt.datetime
+    finished_at: dt.datetime | None
+    policy_version: int
+    summary: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    at: dt.datetime
+    actor: str
+    action: str
+    la: str | None
+    use_case: str | None
+    detail: dict[str, Any]
+
+
+class Registry:
+    """The registry of one platform. Build it with :func:`open_registry`."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # -- set-up ---------------------------------------------------------------
+
+    def create(self, *, by: str) -> bool:
+        """Create the tables and load the defaults; False when they were there."""
+        t.metadata.create_all(self.engine)
+        with self.engine.begin() as db:
+            if db.execute(select(t.policy_versions.c.version).limit(1)).first():
+                return False
+            db.execute(
+                insert(t.authorities),
+                [
+                    {
+                        "code": a.code,
+                        "name": a.name,
+                        "dfe": a.dfe,
+                        "ons": a.ons,
+                        "region": a.region,
+                    }
+                    for a in authorities()
+                ],
+            )
+            db.execute(
+                insert(t.datasets),
+                [
+                    {"name": d, "title": load_spec(d, year_range(d)[-1]).title}
+                    for d in dataset_names()
+                ],
+            )
+            self._store_policy(
+                db, default_policy(), by=by, reason="the platform's default policy"
+            )
+            _record(db, "registry_created", by=by)
+        return True
+
+    def ready(self) -> bool:
+        try:
+            return inspect(self.engine).has_table("policy_versions")
+        except OperationalError:
+            return False
+
+    # -- authorities ----------------------------------------------------------
+
+    def authorities(self) -> list[Authority]:
+        with self.engine.connect() as db:
+            rows = db.execute(select(t.authorities).order_by(t.authorities.c.name))
+            return [Authority(**row._mapping) for row in rows]
+
+    def authority(self, text: str) -> Authority:
+        """The authority named by its code, DfE number, ONS code or name."""
+        wanted = text.strip().casefold()
+        for authority in self.authorities():
+            names = (authority.code, str(authority.dfe), authority.ons, authority.name)
+            if wanted in (n.casefold() for n in names):
+                return authority
+        raise UsageError(
+            f"unknown local authority {text!r}; use a code such as CAM, a DfE "
+            "number such as 202, or a name such as Camden"
+        )
+
+    # -- policy ---------------------------------------------------------------
+
+    def policy(self) -> tuple[PolicyVersion, Policy]:
+        """The policy in force and its version."""
+        with self.engine.connect() as db:
+            row = db.execute(
+                select(t.policy_versions)
+                .order_by(t.policy_versions.c.version.desc())
+                .limit(1)
+            ).one()
+        return _policy_version(row._mapping), policy_from_document(row.document)
+
+    def policy_at(self, version: int) -> Policy:
+        with self.engine.connect() as db:
+            row = db.execute(
+                select(t.policy_versions.c.document).where(
+                    t.policy_versions.c.version == version
+                )
+            ).first()
+        if row is None:
+            raise UsageError(f"there is no policy version {version}")
+        return policy_from_document(row.document)
+
+    def policy_history(self) -> list[PolicyVersion]:
+        with self.engine.connect() as db:
+            rows = db.execute(
+                select(t.policy_versions).order_by(t.policy_versions.c.version)
+            )
+            return [_policy_version(row._mapping) for row in rows]
+
+    def set_policy(self, policy: Policy, *, by: str, reason: str) -> int | None:
+        """Store ``policy`` as a new version; None when it is the one in force."""
+        if not reason.strip():
+            raise GovernanceError("say why the policy changes (--reason)")
+        current, _ = self.policy()
+        if current.sha256 == policy.sha256:
+            return None
+        with self.engine.begin() as db:
+            return self._store_policy(db, policy, by=by, reason=reason)
+
+    def _store_policy(
+        self, db: Connection, policy: Policy, *, by: str, reason: str
+    ) -> int:
+        last = db.execute(
+            select(t.policy_versions.c.version)
+            .order_by(t.policy_versions.c.version.desc())
+            .limit(1)
+        ).scalar()
+        version = (last or 0) + 1
+        db.execute(
+            insert(t.policy_versions).values(
+                version=version,
+                created_at=now(),
+                created_by=by,
+                reason=reason,
+                sha256=policy.sha256,
+                document=policy.document(),
+            )
+        )
+        known = {r.name for r in db.execute(select(t.use_cases.c.name))}
+        db.execute(update(t.use_cases).values(active=0))
+        for name, use_case in policy.use_cases.items():
+            values = {
+                "title": use_case.title,
+                "retention_years": use_case.retention_years,
+                "active": 1,
+            }
+            if name in known:
+                db.execute(
+                    update(t.use_cases).where(t.use_cases.c.name == name).values(values)
+                )
+            else:
+                db.execute(insert(t.use_cases).values(name=name, **values))
+        _record(
+            db,
+            "policy_changed",
+            by=by,
+            detail={"version": version, "sha256": policy.sha256, "reason": reason},
+        )
+        return version
+
+    # -- agreements and DPIAs -------------------------------------------------
+
+    def agreement(self, la: str, use_case: str) -> Agreement:
+        with self.engine.connect() as db:
+            row = db.execute(
+                select(t.agreements).where(
+                    t.agreements.c.la == la, t.agreements.c.use_case == use_case
+                )
+            ).first()
+        return no_agreement(la, use_case) if row is None else _agreement(row._mapping)
+
+    def agreements(self) -> list[Agreement]:
+        with self.engine.connect() as db:
+            rows = db.execute(select(t.agreements))
+            return [_agreement(row._mapping) for row in rows]
+
+    def dpia(self, la: str) -> Dpia:
+        with self.engine.connect() as db:
+            row = db.execute(select(t.dpias).where(t.dpias.c.la == la)).first()
+        return no_dpia(la) if row is None else _dpia(row._mapping)
+
+    def dpias(self) -> list[Dpia]:
+        with self.engine.connect() as db:
+            return [_dpia(row._mapping) for row in db.execute(select(t.dpias))]
+
+    def permissions(self, la: str, day: dt.date) -> Permissions:
+        """The use cases ``la``'s data may flow into on ``day``."""
+        _, policy = self.policy()
+        dpia = self.dpia(la)
+        allowed = frozenset(
+            name
+            for name in policy.use_cases
+            if in_force(self.agreement(la, name), dpia, day)
+        )
+        return Permissions(la=la, day=day, use_cases=allowed)
+
+    def request(self, la: str, use_case: str, *, on: dt.date, by: str) -> Agreement:
+        self._known_use_case(use_case)
+        current = self.agreement(la, use_case)
+        if current.status == AgreementStatus.SIGNED:
+            raise GovernanceError(f"{la} has already signed the {use_case} agreement")
+        values = {
+            "status": AgreementStatus.REQUESTED.value,
+            "requested_on": on,
+            "signed_on": None,
+            "expires_on": None,
+            "withdrawn_on": None,
+        }
+        return self._write_agreement(la, use_case, values, "agreement_requested", by)
+
+    def sign(
+        self,
+        la: str,
+        use_case: str,
+        *,
+        on: dt.date,
+        by: str,
+        expires_on: dt.date | None = None,
+        signatory: str | None = None,
+        role: str | None = None,
+        document_sha256: str | None = None,
+        isg_reference: str | None = None,
+    ) -> Agreement:
+        """Record a signed DPA (its end date is the use case's term unless given)."""
+        _, policy = self.policy()
+        term = policy.use_case(use_case).agreement_years
+        ends = expires_on or _add_years(on, term) - dt.timedelta(days=1)
+        if ends < on:
+            raise GovernanceError(
+                f"the agreement would end ({ends}) before it is signed ({on})"
+            )
+        current = self.agreement(la, use_case)
+        values = {
+            "status": AgreementStatus.SIGNED.value,
+            "requested_on": current.requested_on or on,
+            "signed_on": on,
+            "expires_on": ends,
+            "withdrawn_on": None,
+            "signatory": signatory,
+            "role": role,
+            "document_sha256": document_sha256,
+            "isg_reference": isg_reference or current.isg_reference,
+        }
+        return self._write_agreement(la, use_case, values, "agreement_signed", by)
+
+    def withdraw(self, la: str, use_case: str, *, on: dt.date, by: str) -> Agreement:
+        self._known_use_case(use_case)
+        current = self.agreement(la, use_case)
+        if current.status not in (AgreementStatus.SIGNED, AgreementStatus.REQUESTED):
+            raise GovernanceError(
+                f"{la} has no {use_case} agreement to withdraw "
+                f"(it is {current.status.value})"
+            )
+        values = {"status": AgreementStatus.WITHDRAWN.value, "withdrawn_on": on}
+        return self._write_agreement(la, use_case, values, "agreement_withdrawn", by)
+
+    def _known_use_case(self, use_case: str) -> None:
+        _, policy = self.policy()
+        policy.use_case(use_case)
+
+    def _write_agreement(
+        self, la: str, use_case: str, values: dict[str, Any], action: str, by: str
+    ) -> Agreement:
+        self._known_use_case(use_case)
+        stamp = {"updated_at": now(), "updated_by": by}
+        with self.engine.begin() as db:
+            exists = db.execute(
+                select(t.agreements.c.id).where(
+                    t.agreements.c.la == la, t.agreements.c.use_case == use_case
+                )
+            ).first()
+            if exists:
+                db.execute(
+                    update(t.agreements)
+                    .where(t.agreements.c.id == exists.id)
+                    .values(**values, **stamp)
+                )
+            else:
+                db.execute(
+                    insert(t.agreements).values(
+                        la=la, use_case=use_case, **values, **stamp
+                    )
+                )
+            _record(
+                db,
+                action,
+                by=by,
+                la=la,
+                use_case=use_case,
+                detail={k: _plain(v) for k, v in values.items()},
+            )
+        return self.agreement(la, use_case)
+
+    def set_dpia(
+        self,
+        la: str,
+        *,
+        status: DpiaStatus,
+        by: str,
+        on: dt.date,
+        covers: frozenset[str] | None = None,
+        reviewer: str | None = None,
+    ) -> Dpia:
+        """Record the DPIA's state; ``covers`` replaces the use cases it covers."""
+        _, policy = self.policy()
+        current = self.dpia(la)
+        scope = current.covers if covers is None else covers
+        for name in scope:
+            policy.use_case(name)
+        if status == DpiaStatus.APPROVED and not scope:
+            raise GovernanceError(
+                "a DPIA is approved for the use cases it covers: give --covers"
+            )
+        if status == DpiaStatus.APPROVED and not (reviewer or current.reviewer):
+            raise GovernanceError("say who approved the DPIA (--reviewer)")
+        values = {
+            "status": status.value,
+            "covers": sorted(scope),
+            "submitted_on": on
+            if status == DpiaStatus.SUBMITTED
+            else current.submitted_on,
+            "approved_on": on if status == DpiaStatus.APPROVED else None,
+            "reviewer": reviewer or current.reviewer,
+            "updated_at": now(),
+            "updated_by": by,
+        }
+        with self.engine.begin() as db:
+            if db.execute(select(t.dpias.c.la).where(t.dpias.c.la == la)).first():
+                db.execute(update(t.dpias).where(t.dpias.c.la == la).values(values))
+            else:
+                db.execute(insert(t.dpias).values(la=la, **values))
+            _record(
+                db,
+                "dpia_changed",
+                by=by,
+                la=la,
+                detail={
+                    k: _plain(v)
+                    for k, v in values.items()
+                    if k not in ("updated_at", "updated_by")
+                },
+            )
+        return self.dpia(la)
+
+    # -- sessions -------------------------------------------------------------
+
+    def start_session(
+        self,
+        session_id: str,
+        la: str,
+        *,
+        by: str,
+        received_at: dt.datetime,
+        policy_version: int,
+    ) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                insert(t.sessions).values(
+                    id=session_id,
+                    la=la,
+                    status="running",
+                    submitted_by=by,
+                    received_at=received_at,
+                    policy_version=policy_version,
+                )
+            )
+            _record(
+                db,
+                "session_started",
+                by=by,
+                la=la,
+                detail={"session": session_id, "policy_version": policy_version},
+            )
+
+    def finish_session(
+        self, session_id: str, *, status: str, summary: dict[str, Any], by: str
+    ) -> None:
+        with self.engine.begin() as db:
+            row = db.execute(
+                select(t.sessions.c.la).where(t.sessions.c.id == session_id)
+            ).one()
+            db.execute(
+                update(t.sessions)
+                .where(t.sessions.c.id == session_id)
+                .values(status=status, finished_at=now(), summary=summary)
+            )
+            _record(
+                db,
+                f"session_{status}",
+                by=by,
+                la=row.la,
+                detail={"session": session_id, **summary},
+            )
+
+    def sessions(self, la: str | None = None) -> list[SessionRecord]:
+        query = select(t.sessions).order_by(t.sessions.c.received_at, t.sessions.c.id)
+        if la is not None:
+            query = query.where(t.sessions.c.la == la)
+        with self.engine.connect() as db:
+            return [
+                SessionRecord(
+                    **{
+                        **row._mapping,
+                        "received_at": _aware(row.received_at),
+                        "finished_at": _aware(row.finished_at),
+                    }
+                )
+                for row in db.execute(query)
+            ]
+
+    def mark_session(self, session_id: str, status: str) -> None:
+        with self.engine.begin() as db:
+            db.execute(
+                update(t.sessions)
+                .where(t.sessions.c.id == session_id)
+                .values(status=status)
+            )
+
+    # -- the record -----------------------------------------------------------
+
+    def record(
+        self,
+        action: str,
+        *,
+        by: str,
+        la: str | None = None,
+        use_case: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        with self.engine.begin() as db:
+            _record(db, action, by=by, la=la, use_case=use_case, detail=detail)
+
+    def events(self, action: str | None = None) -> list[Event]:
+        query = select(t.events).order_by(t.events.c.id)
+        if action is not None:
+            query = query.where(t.events.c.action == action)
+        with self.engine.connect() as db:
+            return [
+                Event(**{**row._mapping, "at": _aware(row.at)})
+                for row in db.execute(query)
+            ]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        with self.engine.begin() as db:
+            yield db
+
+
+def open_registry(registry_file: Path, *, must_exist: bool = True) -> Registry:
+    """The registry of a data area (or of ``DATABASE_URL``)."""
+    registry = Registry(engine_for(registry_url(registry_file)))
+    if must_exist and not registry.ready():
+        raise UsageError(
+            f"no registry at {registry_file.parent} (or DATABASE_URL); run "
+            f"`cld init --data-dir {registry_file.parent}` first"
+        )
+    return registry
+
+
+def _record(
+    db: Connection,
+    action: str,
+    *,
+    by: str,
+    la: str | None = None,
+    use_case: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    db.execute(
+        insert(t.events).values(
+            at=now(),
+            actor=by,
+            action=action,
+            la=la,
+            use_case=use_case,
+            detail=detail or {},
+        )
+    )
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=dt.UTC)
+
+
+def _add_years(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + years, day=28)
+
+
+def _policy_version(row: Any) -> PolicyVersion:
+    return PolicyVersion(
+        version=row["version"],
+        sha256=row["sha256"],
+        created_at=_aware(row["created_at"]) or now(),
+        created_by=row["created_by"],
+        reason=row["reason"],
+    )
+
+
+def _agreement(row: Any) -> Agreement:
+    return Agreement(
+        la=row["la"],
+        use_case=row["use_case"],
+        status=AgreementStatus(row["status"]),
+        requested_on=row["requested_on"],
+        signed_on=row["signed_on"],
+        expires_on=row["expires_on"],
+        withdrawn_on=row["withdrawn_on"],
+        signatory=row["signatory"],
+        role=row["role"],
+        document_sha256=row["document_sha256"],
+        isg_reference=row["isg_reference"],
+    )
+
+
+def _dpia(row: Any) -> Dpia:
+    return Dpia(
+        la=row["la"],
+        status=DpiaStatus(row["status"]),
+        covers=frozenset(row["covers"] or ()),
+        submitted_on=row["submitted_on"],
+        approved_on=row["approved_on"],
+        reviewer=row["reviewer"],
+    )

@@ -1,0 +1,124 @@
+"""The registry's tables (SQLAlchemy Core). ``cld init`` creates them; idempotent.
+
+``events`` is the record of every governance and processing action: rows are only
+ever added, and hold no foreign keys, so the record never blocks deleting live data.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData()
+
+authorities = Table(
+    "authorities",
+    metadata,
+    Column("code", String(8), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("dfe", Integer, nullable=False, unique=True),
+    Column("ons", String(16), nullable=False),
+    Column("region", String(100), nullable=False),
+)
+
+datasets = Table(
+    "datasets",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("title", String(200), nullable=False),
+)
+
+policy_versions = Table(
+    "policy_versions",
+    metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("document", JSON, nullable=False),
+)
+
+use_cases = Table(
+    "use_cases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("title", String(200), nullable=False),
+    Column("retention_years", Integer, nullable=False),
+    Column(
+        "active",
+        Integer,
+        nullable=False,
+        default=1,
+        comment="0 once a policy version no longer has the use case",
+    ),
+)
+
+agreements = Table(
+    "agreements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("la", String(8), ForeignKey("authorities.code"), nullable=False),
+    Column("use_case", String(64), ForeignKey("use_cases.name"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("requested_on", Date),
+    Column("signed_on", Date),
+    Column("expires_on", Date),
+    Column("withdrawn_on", Date),
+    Column("signatory", String(200)),
+    Column("role", String(200)),
+    Column("document_sha256", String(64)),
+    Column("isg_reference", String(100)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+    UniqueConstraint("la", "use_case"),
+)
+
+dpias = Table(
+    "dpias",
+    metadata,
+    Column("la", String(8), ForeignKey("authorities.code"), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("covers", JSON, nullable=False),
+    Column("submitted_on", Date),
+    Column("approved_on", Date),
+    Column("reviewer", String(200)),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("updated_by", String(200), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("la", String(8), ForeignKey("authorities.code"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("submitted_by", String(200), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("policy_version", Integer, nullable=False),
+    Column("summary", JSON),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("la", String(8)),
+    Column("use_case", String(64)),
+    Column("detail", JSON, nullable=False),
+)
