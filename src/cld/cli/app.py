@@ -11,6 +11,12 @@ from cld.cli import (
     bench_command,
     demo_command,
     docs_command,
+    governance_command,
+    init_command,
+    policy_command,
+    process_command,
+    retention_command,
+    sessions_command,
     synth_command,
     validate_command,
 )
@@ -36,6 +42,12 @@ app.command("bench")(bench_command.bench)
 app.command("docs")(docs_command.docs)
 app.command("synth")(synth_command.synth)
 app.command("demo")(demo_command.demo)
+app.command("init")(init_command.init)
+app.command("process")(process_command.process)
+app.add_typer(governance_command.app)
+app.add_typer(policy_command.app)
+app.add_typer(retention_command.app)
+app.add_typer(sessions_command.app)
 
 
 def run(args: list[str] | None = None) -> int:

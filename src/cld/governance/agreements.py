@@ -100,3 +100,11 @@ class Permissions:
 
     def allows(self, use_case: str) -> bool:
         return use_case in self.use_cases
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """The same day ``years`` later (28 February for a 29 February)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)

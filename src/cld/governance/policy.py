@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from cld.engine.errors import PolicyError
 from cld.engine.spec.load import dataset_names, load_spec, year_range
 from cld.engine.spec.model import ColumnSpec, PersonalData
-from cld.governance.derived import DERIVED, birth_date_column
-from cld.governance.treatments import Treatment, allowed_treatments
+from cld.engine.transforms.derived import DERIVED, birth_date_column
+from cld.engine.transforms.treatments import Treatment, allowed_treatments
 from cld.governance.use_case import UseCase
 
 

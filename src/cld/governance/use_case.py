@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from cld.governance.treatments import Treatment
+from cld.engine.transforms.treatments import Treatment
 
 
 class _Frozen(BaseModel):

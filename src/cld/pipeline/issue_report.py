@@ -6,9 +6,7 @@ and filters, so a data officer can sort and filter the problems in Excel.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +16,7 @@ from openpyxl import Workbook
 from cld.engine.errors import UsageError
 from cld.engine.issues import ISSUE_SCHEMA
 from cld.engine.validate import FileReport
+from cld.pipeline.atomic import write_atomically
 
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
 SUMMARY_COLUMNS = (
@@ -94,15 +93,11 @@ def write_issue_report(reports: Sequence[FileReport], target: Path) -> None:
     suffix = target.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise UsageError(f"--report must end in .csv or .xlsx, not {target.name!r}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=suffix)
-    os.close(handle)
-    try:
+
+    def write(temporary: Path) -> None:
         if suffix == ".csv":
             _long_frame(reports).write_csv(temporary)
         else:
-            _write_xlsx(reports, Path(temporary))
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+            _write_xlsx(reports, temporary)
+
+    write_atomically(target, write)

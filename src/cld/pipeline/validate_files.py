@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from cld.engine.source import SNIFF_BYTES
-from cld.engine.validate import FileReport, validate_source
+from cld.engine.validate import FileReport, Lap, validate_source
 
 
 class FileSource:
@@ -38,6 +38,7 @@ def validate_path(
     year: int | None = None,
     la: str | None = None,
     max_bytes: int | None = None,
+    on_stage: Lap | None = None,
 ) -> FileReport:
     """The report for one file; a file that cannot be opened gets ``error``.
 
@@ -57,6 +58,7 @@ def validate_path(
             la=la,
             display_name=str(path),
             max_bytes=max_bytes,
+            on_stage=on_stage,
         )
     except OSError as exc:
         return FileReport(file=str(path), error=f"could not be opened: {exc.strerror}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import cache
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
@@ -35,8 +34,25 @@ def registry_url(registry_file: Path) -> URL:
     return url
 
 
-@cache
+def dispose_engines() -> None:
+    """Close every pooled connection (tests, and forked workers, call this)."""
+    for engine in _engines.values():
+        engine.dispose()
+    _engines.clear()
+
+
+_engines: dict[str, Engine] = {}
+
+
 def engine_for(url: URL) -> Engine:
+    """One engine per database, made on first use."""
+    name = url.render_as_string(hide_password=False)
+    if name not in _engines:
+        _engines[name] = _make_engine(url)
+    return _engines[name]
+
+
+def _make_engine(url: URL) -> Engine:
     if url.drivername.startswith("sqlite"):
         engine = create_engine(url, poolclass=NullPool)
 

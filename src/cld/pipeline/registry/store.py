@@ -21,6 +21,7 @@ from cld.governance.agreements import (
     Dpia,
     DpiaStatus,
     Permissions,
+    add_years,
     in_force,
     no_agreement,
     no_dpia,
@@ -279,7 +280,7 @@ class Registry:
         """Record a signed DPA (its end date is the use case's term unless given)."""
         _, policy = self.policy()
         term = policy.use_case(use_case).agreement_years
-        ends = expires_on or _add_years(on, term) - dt.timedelta(days=1)
+        ends = expires_on or add_years(on, term) - dt.timedelta(days=1)
         if ends < on:
             raise GovernanceError(
                 f"the agreement would end ({ends}) before it is signed ({on})"
@@ -541,13 +542,6 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=dt.UTC)
-
-
-def _add_years(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def _policy_version(row: Any) -> PolicyVersion:

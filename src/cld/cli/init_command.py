@@ -1,0 +1,34 @@
+"""``cld init``: make a data area and its registry, with the default use cases."""
+
+from __future__ import annotations
+
+import typer
+
+from cld.cli.options import ByOption, DataDirOption, who
+from cld.engine.errors import ExitCode
+from cld.pipeline.data_area import DataArea
+from cld.pipeline.registry import open_registry
+
+
+def init(data_dir: DataDirOption, by: ByOption = None) -> int:
+    """Create the data area and its registry with the default use cases.
+
+    Idempotent: an existing data area is kept as it is.
+    """
+    area = DataArea(data_dir)
+    area.create()
+    registry = open_registry(area.registry_file, must_exist=False)
+    created = registry.create(by=who(by))
+    version, policy = registry.policy()
+    if created:
+        typer.echo(
+            f"Made the data area {data_dir} with {len(registry.authorities())} "
+            f"authorities and the use cases {', '.join(sorted(policy.use_cases))} "
+            f"(policy version {version.version})."
+        )
+    else:
+        typer.echo(
+            f"{data_dir} is already a data area (policy version {version.version}); "
+            "nothing changed."
+        )
+    return ExitCode.OK

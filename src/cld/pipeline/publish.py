@@ -1,0 +1,116 @@
+"""Publishing an authority's current tables atomically.
+
+``current/<LA>`` is a symbolic link to a snapshot folder,
+``current/.snapshots/<LA>/<name>/``. A change (a session's new tables, a withdrawal,
+retention) builds a complete new snapshot beside the old one — unchanged files are
+hard links, so this costs no copying — and then swaps the link with one
+``rename``. A reader, or a crash at any moment, sees the old snapshot or the new
+one, never a mix. Only one change runs at a time per authority (:func:`la_lock`).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from cld.pipeline.data_area import DataArea
+
+SNAPSHOTS = ".snapshots"
+LOCKS = ".locks"
+
+
+@contextmanager
+def la_lock(area: DataArea, la: str) -> Iterator[None]:
+    """Hold the authority's lock: sessions and changes for one LA run one at a time
+    (other authorities go on in parallel)."""
+    folder = area.current / LOCKS
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / f"{la}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def current_snapshot(area: DataArea, la: str) -> Path | None:
+    link = area.la_current(la)
+    return link.resolve() if link.is_symlink() else None
+
+
+def current_files(area: DataArea, la: str) -> dict[str, Path]:
+    """Every published file of ``la``, by its path under ``current/<LA>/``."""
+    snapshot = current_snapshot(area, la)
+    if snapshot is None:
+        return {}
+    return {
+        path.relative_to(snapshot).as_posix(): path
+        for path in sorted(snapshot.rglob("*"))
+        if path.is_file()
+    }
+
+
+def publish(
+    area: DataArea,
+    la: str,
+    name: str,
+    *,
+    add: Mapping[str, Path] | None = None,
+    remove: Iterable[str] = (),
+    on_built: Callable[[], None] | None = None,
+) -> Path:
+    """Make ``current/<LA>`` the old snapshot with ``add`` (relative path → file)
+    put in and the files under each of ``remove`` (paths or folder prefixes) taken
+    out. The caller holds :func:`la_lock`. ``on_built`` is called once the new
+    snapshot is complete, just before the switch. Returns the new snapshot."""
+    snapshots = area.current / SNAPSHOTS / la
+    snapshots.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(area, la)
+    old = current_snapshot(area, la)
+    new = snapshots / f"{name}-{secrets.token_hex(3)}"
+    building = snapshots / f".{new.name}.partial"
+    added = dict(add or {})
+    prefixes = tuple(p.rstrip("/") for p in remove)
+    for rel, path in (current_files(area, la) if old else {}).items():
+        if rel in added or any(rel == p or rel.startswith(p + "/") for p in prefixes):
+            continue
+        _link(path, building / rel)
+    for rel, path in added.items():
+        _link(path, building / rel)
+    building.mkdir(parents=True, exist_ok=True)  # an empty snapshot is a snapshot
+    os.rename(building, new)
+    if on_built is not None:
+        on_built()
+    link = area.la_current(la)
+    pending = area.current / f".{la}.{name}.link"
+    pending.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(new, area.current), pending)
+    os.replace(pending, link)  # the switch: one rename
+    if old is not None and old != new:
+        shutil.rmtree(old, ignore_errors=True)
+    return new
+
+
+def _link(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or links not allowed: copy
+        shutil.copy2(source, target)
+
+
+def _clear_leftovers(area: DataArea, la: str) -> None:
+    """Remove what a crashed change left: half-built snapshots and links, and
+    snapshots no link points to."""
+    keep = current_snapshot(area, la)
+    snapshots = area.current / SNAPSHOTS / la
+    for entry in snapshots.iterdir():
+        if entry != keep:
+            shutil.rmtree(entry, ignore_errors=True)
+    for pending in area.current.glob(f".{la}.*.link"):
+        pending.unlink(missing_ok=True)

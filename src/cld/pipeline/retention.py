@@ -1,0 +1,116 @@
+"""Retention: delete what no use case may keep any longer, and record it.
+
+- A published table (``current/<LA>/<use case>/<dataset>/<year>/<table>.parquet``)
+  is kept for its use case's ``retention_years`` after the end of its collection
+  year (31 March of the year; 31 December for a termly census, named by the
+  calendar year of its census days), and deleted the day after. A use case that the
+  policy no longer has keeps nothing.
+- A session's archive (``sessions/<LA>/<session>/``) is kept, from the day it was
+  received, for the longest retention period of the use cases it published to; a
+  session that published nothing is kept for the policy's
+  ``unshared_session_days`` (so its authority can read the issue report).
+
+``apply_retention`` removes them (published tables through an atomic switch, like
+any publication) and writes one ``retention_applied`` event listing everything.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from dataclasses import dataclass, field
+from typing import Any
+
+from cld.engine.spec.load import dataset_names, load_spec, year_range
+from cld.governance.agreements import add_years
+from cld.governance.policy import Policy
+from cld.pipeline.data_area import DataArea
+from cld.pipeline.manifest import read_manifest
+from cld.pipeline.publish import current_files, la_lock, publish
+from cld.pipeline.registry.store import Registry
+
+
+def collection_end(dataset: str, year: int) -> dt.date:
+    if dataset in dataset_names() and load_spec(dataset, year_range(dataset)[-1]).terms:
+        return dt.date(year, 12, 31)
+    return dt.date(year, 3, 31)
+
+
+@dataclass
+class RetentionResult:
+    tables: list[str] = field(default_factory=list)
+    """Deleted published tables, as ``LA/use case/dataset/year/table.parquet``."""
+    sessions: list[str] = field(default_factory=list)
+    """Deleted session archives, as ``LA/session``."""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"tables": self.tables, "sessions": self.sessions}
+
+
+def table_expired(rel: str, policy: Policy, today: dt.date) -> bool:
+    """Whether ``<use case>/<dataset>/<year>/<table>.parquet`` is past keeping."""
+    parts = rel.split("/")
+    if len(parts) != 4 or parts[0] not in policy.use_cases or not parts[2].isdigit():
+        return True  # nothing in the policy allows keeping it
+    use_case, dataset, year = parts[0], parts[1], int(parts[2])
+    keep = policy.use_cases[use_case].retention_years
+    return add_years(collection_end(dataset, year), keep) < today
+
+
+def session_expired(manifest: dict[str, Any], policy: Policy, today: dt.date) -> bool:
+    received = dt.datetime.fromisoformat(manifest["received_at"]).date()
+    fed = {p["use_case"] for p in manifest.get("published", [])}
+    years = [policy.use_cases[u].retention_years for u in fed if u in policy.use_cases]
+    if years:
+        return add_years(received, max(years)) < today
+    if fed:  # it fed only use cases the policy has since dropped
+        return True
+    return received + dt.timedelta(days=policy.unshared_session_days) < today
+
+
+def apply_retention(
+    area: DataArea,
+    registry: Registry,
+    *,
+    today: dt.date,
+    by: str,
+    dry_run: bool = False,
+) -> RetentionResult:
+    """Delete every published table and session archive past its retention."""
+    area.check()
+    _, policy = registry.policy()
+    result = RetentionResult()
+    las = sorted(
+        {p.name for p in area.current.iterdir() if not p.name.startswith(".")}
+        | {p.name for p in area.sessions.iterdir() if p.is_dir()}
+    )
+    for la in las:
+        with la_lock(area, la):
+            expired = [
+                rel
+                for rel in current_files(area, la)
+                if table_expired(rel, policy, today)
+            ]
+            if expired and not dry_run:
+                publish(area, la, f"retention-{today:%Y%m%d}", remove=expired)
+            result.tables.extend(f"{la}/{rel}" for rel in expired)
+            folder = area.sessions / la
+            for session in sorted(folder.iterdir()) if folder.is_dir() else []:
+                if session.name.startswith(".") or not session.is_dir():
+                    continue
+                try:
+                    manifest = read_manifest(session)
+                except (OSError, ValueError):
+                    continue  # not a finished session: never deleted blind
+                if session_expired(manifest, policy, today):
+                    if not dry_run:
+                        shutil.rmtree(session)
+                        registry.mark_session(session.name, "deleted")
+                    result.sessions.append(f"{la}/{session.name}")
+    if not dry_run:
+        registry.record(
+            "retention_applied",
+            by=by,
+            detail={"today": today.isoformat(), **result.to_json()},
+        )
+    return result

@@ -1,0 +1,88 @@
+"""Fixtures shared by every test category: the registry's database and a data area.
+
+The registry runs on SQLite in the data area unless ``DATABASE_URL`` names a
+PostgreSQL database (CI sets it); then each test gets a schema of its own in that
+database, dropped afterwards, so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from platform_builders import TEST_KEY
+from sqlalchemy.engine import make_url
+
+from cld.pipeline.data_area import DataArea
+from cld.pipeline.registry import Registry, open_registry
+from cld.pipeline.registry.database import dispose_engines
+
+POSTGRES_URL = os.environ.get("DATABASE_URL", "")
+
+
+def _postgres_schema(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    schema = f"t_{secrets.token_hex(6)}"
+    url = make_url(POSTGRES_URL).set(drivername="postgresql+psycopg")
+    admin = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with admin.begin() as db:
+        db.execute(sa.text(f"CREATE SCHEMA {schema}"))
+    scoped = url.update_query_dict({"options": f"-csearch_path={schema}"})
+    monkeypatch.setenv("DATABASE_URL", scoped.render_as_string(hide_password=False))
+    try:
+        yield schema
+    finally:
+        dispose_engines()
+        with admin.begin() as db:
+            db.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def database(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The registry's backend for this test: PostgreSQL when DATABASE_URL is set,
+    SQLite otherwise."""
+    if POSTGRES_URL:
+        yield from (f"postgresql:{s}" for s in _postgres_schema(monkeypatch))
+        return
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    yield "sqlite"
+    dispose_engines()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def each_database(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """Both backends, for the registry's own tests (PostgreSQL needs DATABASE_URL)."""
+    if request.param == "sqlite":
+        monkeypatch.delenv("DATABASE_URL", raising=False)
+        yield "sqlite"
+        dispose_engines()
+        return
+    if not POSTGRES_URL:
+        pytest.skip("set DATABASE_URL to a PostgreSQL database to test on it")
+    yield from (f"postgresql:{s}" for s in _postgres_schema(monkeypatch))
+
+
+@pytest.fixture
+def pseudonym_key(monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("CLD_PSEUDONYM_KEY", TEST_KEY)
+    return TEST_KEY
+
+
+@pytest.fixture
+def area(tmp_path: Path, database: str) -> DataArea:
+    """A fresh data area with its registry (the default policy)."""
+    data = DataArea(tmp_path / "data")
+    data.create()
+    open_registry(data.registry_file, must_exist=False).create(by="test")
+    return data
+
+
+@pytest.fixture
+def registry(area: DataArea) -> Registry:
+    return open_registry(area.registry_file)

@@ -1,0 +1,130 @@
+"""A session that fails, or is killed, at any stage leaves the published tables as
+they were; the next session clears what it left and publishes normally."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from platform_builders import TEST_KEY, allow, ssda903_files
+
+from cld.engine.transforms.pseudonymise import PseudonymKey
+from cld.pipeline.data_area import DataArea
+from cld.pipeline.publish import current_files
+from cld.pipeline.registry import Registry
+from cld.pipeline.session import STAGES, process_files
+
+KEY = PseudonymKey(TEST_KEY.encode())
+EVERY_STAGE = (*STAGES, "switch")
+
+
+class InjectedError(RuntimeError):
+    pass
+
+
+def _published(area: DataArea, la: str) -> dict[str, bytes]:
+    return {rel: path.read_bytes() for rel, path in current_files(area, la).items()}
+
+
+def _leftovers(area: DataArea, la: str) -> list[Path]:
+    places = [area.incoming / la, area.sessions / la, area.current / ".snapshots" / la]
+    return [p for place in places if place.exists() for p in place.glob(".*")]
+
+
+def _first_and_second(synthetic: Path) -> tuple[list[Path], list[Path]]:
+    first = ssda903_files(synthetic, "CAM", 2023, "header", "episodes")
+    second = ssda903_files(synthetic, "CAM", 2024, "header", "episodes")
+    return first, second + ssda903_files(synthetic, "CAM", 2023, "header")
+
+
+@pytest.mark.parametrize("stage", EVERY_STAGE)
+def test_a_failure_at_any_stage_leaves_published_data_intact(
+    area: DataArea, registry: Registry, synthetic: Path, stage: str
+) -> None:
+    allow(registry, "CAM", "pan", "sufficiency")
+    first, second = _first_and_second(synthetic)
+    process_files(area, registry, registry.authority("CAM"), first, by="t", key=KEY)
+    before = _published(area, "CAM")
+    assert len(before) == 4
+
+    def fail(at: str) -> None:
+        if at == stage:
+            raise InjectedError(at)
+
+    with pytest.raises(InjectedError):
+        process_files(
+            area,
+            registry,
+            registry.authority("CAM"),
+            second,
+            by="t",
+            key=KEY,
+            on_stage=fail,
+        )
+    assert _published(area, "CAM") == before
+    assert _leftovers(area, "CAM") == []
+    failed = registry.sessions("CAM")[-1]
+    assert failed.status == "failed"
+    assert not area.session_dir("CAM", failed.id).exists()
+    later = process_files(
+        area, registry, registry.authority("CAM"), second, by="t", key=KEY
+    )
+    after = _published(area, "CAM")
+    assert later.status == "published"
+    assert len(after) == 8 and after != before  # 2023 replaced, 2024 added
+
+
+KILLER = textwrap.dedent(
+    """
+    import os, sys
+    from pathlib import Path
+    from cld.engine.transforms.pseudonymise import PseudonymKey
+    from cld.pipeline.data_area import DataArea
+    from cld.pipeline.registry import open_registry
+    from cld.pipeline.session import process_files
+
+    root, stage, *files = sys.argv[1:]
+    area = DataArea(Path(root))
+    registry = open_registry(area.registry_file)
+
+    def kill(at):
+        if at == stage:
+            os._exit(9)  # no clean-up of any kind, as when the machine dies
+
+    process_files(area, registry, registry.authority("CAM"), [Path(f) for f in files],
+                  by="t", key=PseudonymKey(os.environ["CLD_PSEUDONYM_KEY"].encode()),
+                  on_stage=kill)
+    """
+)
+
+
+@pytest.mark.parametrize("stage", ["conform", "archive", "publish", "switch"])
+def test_a_session_killed_mid_way_leaves_the_old_tables_and_is_cleared_later(
+    area: DataArea,
+    registry: Registry,
+    synthetic: Path,
+    stage: str,
+    pseudonym_key: str,
+) -> None:
+    allow(registry, "CAM", "pan", "sufficiency")
+    first, second = _first_and_second(synthetic)
+    process_files(area, registry, registry.authority("CAM"), first, by="t", key=KEY)
+    before = _published(area, "CAM")
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLER, str(area.root), stage, *map(str, second)],
+        env=os.environ.copy(),
+        capture_output=True,
+        check=False,
+    )
+    assert killed.returncode == 9, killed.stderr.decode()
+    assert _published(area, "CAM") == before
+    assert registry.sessions("CAM")[-1].status == "running"  # it never finished
+    dead = registry.sessions("CAM")[-1].id
+    process_files(area, registry, registry.authority("CAM"), second, by="t", key=KEY)
+    assert {s.id: s.status for s in registry.sessions("CAM")}[dead] == "interrupted"
+    assert _leftovers(area, "CAM") == []
+    assert len(_published(area, "CAM")) == 8
