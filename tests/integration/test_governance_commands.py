@@ -182,19 +182,6 @@ def test_sign_dpia_status_and_withdraw(
             "give --covers",
         ),
         (["governance", "dpia", "--la", "CAM", "--status", "done"], "not one of"),
-        (
-            [
-                "governance",
-                "dpia",
-                "--la",
-                "CAM",
-                "--status",
-                "approved",
-                "--covers",
-                "pan",
-            ],
-            "--reviewer",
-        ),
     ],
 )
 def test_wrong_governance_commands_say_why_and_exit_2(
@@ -287,3 +274,14 @@ def test_retention_command(data_dir: Path, capsys: pytest.CaptureFixture[str]) -
     assert result == {"tables": [], "sessions": []}
     assert run(["retention", "apply", *dd, "--dry-run"]) == 0
     assert "Would delete 0 published tables" in capsys.readouterr().out
+
+
+def test_the_dpia_command_as_the_issue_writes_it(data_dir: Path) -> None:
+    dd = ["--data-dir", str(data_dir)]
+    assert run(["governance", "sign", *dd, "--la", "HAC", "--use-case", "pan"]) == 0
+    approve = ["governance", "dpia", *dd, "--la", "HAC", "--status", "approved"]
+    assert run([*approve, "--covers", "pan,sufficiency", "--by", "ig.officer"]) == 0
+    registry = open_registry(DataArea(data_dir).registry_file)
+    dpia = registry.dpia("HAC")
+    assert (dpia.reviewer, dpia.covers) == ("ig.officer", {"pan", "sufficiency"})
+    assert registry.permissions("HAC", dpia.approved_on).use_cases == {"pan"}  # type: ignore[arg-type]

@@ -303,6 +303,11 @@ def test_published_tables_hold_no_raw_identifier_full_birth_date_or_postcode(
             if dtype == pl.Date and name in ("DOB", "PersonBirthDate", "MC_DOB"):
                 assert set(values.dt.day().to_list()) <= {1}, f"{rel}.{name}"
                 assert not set(values.to_list()) & exact_births
+    registry_bytes = (
+        area.registry_file.read_bytes() if area.registry_file.exists() else b""
+    )
+    upns = [i for i in ids if len(i) == 13]
+    assert upns and not [u for u in upns if u.encode() in registry_bytes]
 
 
 def test_the_manifest_proves_the_archive_and_any_change_is_found(

@@ -357,7 +357,8 @@ class Registry:
         covers: frozenset[str] | None = None,
         reviewer: str | None = None,
     ) -> Dpia:
-        """Record the DPIA's state; ``covers`` replaces the use cases it covers."""
+        """Record the DPIA's state; ``covers`` replaces the use cases it covers. An
+        approval names its reviewer (by default whoever records it)."""
         _, policy = self.policy()
         current = self.dpia(la)
         scope = current.covers if covers is None else covers
@@ -367,8 +368,8 @@ class Registry:
             raise GovernanceError(
                 "a DPIA is approved for the use cases it covers: give --covers"
             )
-        if status == DpiaStatus.APPROVED and not (reviewer or current.reviewer):
-            raise GovernanceError("say who approved the DPIA (--reviewer)")
+        if status == DpiaStatus.APPROVED and not reviewer:
+            reviewer = by  # whoever records the approval is the reviewer of record
         values = {
             "status": status.value,
             "covers": sorted(scope),
