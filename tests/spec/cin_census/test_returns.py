@@ -206,8 +206,10 @@ def test_every_column_is_described(year: int) -> None:
         assert table.key and table.key[0] == "LAchildID"
         for name, column in table.columns.items():
             assert column.label, (table.name, name)
-            if name in ("LAchildID", "UPN", "FormerUPN"):
+            if name == "LAchildID":
                 assert column.personal == "identifier"
+            if name in ("UPN", "FormerUPN"):  # the same in every authority
+                assert column.personal == "national_identifier"
             if name in ("PersonBirthDate", "ExpectedPersonBirthDate"):
                 assert column.personal == "date_of_birth"
 
