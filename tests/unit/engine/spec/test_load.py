@@ -82,7 +82,7 @@ def test_flags_keys_sort_and_personal_data():
     assert episodes.columns["HOME_POST"].personal is PersonalData.POSTCODE
     header = load_spec("ssda903", 2024).tables["header"]
     assert header.columns["DOB"].personal is PersonalData.DATE_OF_BIRTH
-    assert header.columns["UPN"].personal is PersonalData.IDENTIFIER
+    assert header.columns["UPN"].personal is PersonalData.NATIONAL_IDENTIFIER
     assert header.columns["ETHNIC"].personal is None
 
 

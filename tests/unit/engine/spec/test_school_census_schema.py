@@ -184,9 +184,9 @@ def test_keys_identify_a_pupil_by_return_and_upn_and_other_rows_by_parent() -> N
 
 def test_personal_data_is_marked() -> None:
     pupils = table(2024, "autumn_pupilonroll").columns
-    assert pupils["upn"].personal == PersonalData.IDENTIFIER
-    assert pupils["formerupn"].personal == PersonalData.IDENTIFIER
-    assert pupils["uniquelearnernumber"].personal == PersonalData.IDENTIFIER
+    assert pupils["upn"].personal == PersonalData.NATIONAL_IDENTIFIER
+    assert pupils["formerupn"].personal == PersonalData.NATIONAL_IDENTIFIER
+    assert pupils["uniquelearnernumber"].personal == (PersonalData.NATIONAL_IDENTIFIER)
     assert pupils["surname"].personal == PersonalData.NAME
     assert pupils["forename"].personal == PersonalData.NAME
     assert pupils["dob"].personal == PersonalData.DATE_OF_BIRTH
