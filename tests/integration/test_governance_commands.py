@@ -283,5 +283,7 @@ def test_the_dpia_command_as_the_issue_writes_it(data_dir: Path) -> None:
     assert run([*approve, "--covers", "pan,sufficiency", "--by", "ig.officer"]) == 0
     registry = open_registry(DataArea(data_dir).registry_file)
     dpia = registry.dpia("HAC")
-    assert (dpia.reviewer, dpia.covers) == ("ig.officer", {"pan", "sufficiency"})
-    assert registry.permissions("HAC", dpia.approved_on).use_cases == {"pan"}  # type: ignore[arg-type]
+    assert dpia.reviewer == "ig.officer"
+    assert dpia.covers == frozenset({"pan", "sufficiency"})
+    assert dpia.approved_on is not None
+    assert registry.permissions("HAC", dpia.approved_on).use_cases == {"pan"}
