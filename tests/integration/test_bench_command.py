@@ -71,3 +71,33 @@ def test_bad_input_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["bench", "--rows", "10", "--year", "2010"]) == 2
     assert run(["bench", "--repeat", "0"]) == 2
     assert "--year" in capsys.readouterr().err
+
+
+def test_outputs_benchmark_json_and_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = [
+        "bench",
+        "--outputs",
+        "--las",
+        "2",
+        "--years",
+        "2",
+        "--outputs-children",
+        "8",
+    ]
+    assert run([*args, "--json", "--workdir", str(tmp_path / "a")]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert (payload["las"], payload["years"], payload["children"]) == (2, 2, 8)
+    assert payload["files"] > 0 and payload["rows"] > 0
+    assert payload["outputs_seconds"] > 0 and payload["outputs_peak_mib"] > 0
+    assert payload["rebuild_unchanged"] is True  # nothing new: the build is kept
+    assert payload["target_seconds"] == 30
+    outputs = tmp_path / "a" / "platform" / "outputs"
+    assert {p.name for p in outputs.iterdir() if not p.name.startswith(".")} == {
+        "equalities",
+        "pan",
+        "sufficiency",
+    }
+    assert run([*args]) == 0
+    assert "build every output" in capsys.readouterr().out

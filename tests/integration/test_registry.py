@@ -167,3 +167,20 @@ def test_sessions_are_recorded(fresh: Registry) -> None:
         "session_started",
         "session_published",
     ]
+
+
+def test_all_permissions_agree_with_each_authority(fresh: Registry) -> None:
+    fresh.sign("CAM", "pan", on=D(2026, 1, 1), by="dpo")
+    fresh.sign("HAC", "pan", on=D(2026, 1, 1), by="dpo")
+    fresh.set_dpia(
+        "CAM",
+        status=DpiaStatus.APPROVED,
+        covers=frozenset({"pan"}),
+        on=D(2026, 1, 2),
+        by="ig",
+    )
+    every = fresh.all_permissions(D(2026, 6, 1))
+    assert len(every) == 33
+    for authority in fresh.authorities():
+        assert every[authority.code] == fresh.permissions(authority.code, D(2026, 6, 1))
+    assert every["CAM"].use_cases == {"pan"} and every["HAC"].use_cases == frozenset()

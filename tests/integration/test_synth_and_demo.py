@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import polars as pl
@@ -22,6 +23,12 @@ def _tree(root: Path) -> dict[str, bytes]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     }
+
+
+def _returns(root: Path) -> dict[str, bytes]:
+    """The demo's synthetic returns and reports, not its data area (each run is a
+    new session)."""
+    return {k: v for k, v in _tree(root).items() if not k.startswith("platform")}
 
 
 def test_synth_writes_every_table_per_la_and_year(tmp_path: Path) -> None:
@@ -103,14 +110,25 @@ def test_demo_generates_validates_and_reports_for_every_authority(
     assert run(["demo", "--out", str(out), "--years", "2026", "--children", "4"]) == 0
     printed = capsys.readouterr().out
     codes = sorted(a.code for a in authorities())
-    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == codes
+    folders = sorted(p.name for p in out.iterdir() if p.is_dir())
+    assert folders == sorted([*codes, "platform"])
     for authority in authorities():
         assert authority.name in printed
     assert "all authorities" in printed
     assert "planted faults were found" in printed
     for dataset in GENERATORS:  # every return is generated and validated
         assert dataset in printed
-    files = [p for p in out.glob("*/*") if p.is_file()]
+    assert "not secret" in printed  # the demo says its pseudonym key is a demo's
+    platform = out / "platform"
+    sessions = [p for p in (platform / "sessions").glob("*/*") if p.is_dir()]
+    assert len(sessions) == len(codes)  # one session per authority
+    for use_case in ("pan", "sufficiency", "equalities"):
+        manifest = json.loads(
+            (platform / "outputs" / use_case / "manifest.json").read_text()
+        )
+        assert 0 < len(manifest["las"]) < len(codes)  # a mix of signed and unsigned
+    assert f"{platform / 'outputs'}" in printed.replace("\n", "")
+    files = [p for p in out.glob("*/*") if p.is_file() and p.parent.name in codes]
     book = load_workbook(out / "issues.xlsx", read_only=True)
     assert book.sheetnames[0] == "Summary"
     assert len(book.sheetnames) == 1 + len(files)
@@ -120,9 +138,11 @@ def test_demo_generates_validates_and_reports_for_every_authority(
 def test_demo_runs_again_over_its_own_output(tmp_path: Path) -> None:
     args = ["demo", "--out", str(tmp_path), "--la", "CAM,LEW", "--years", "2023-2024"]
     assert run([*args, "--children", "30", "--messiness", "0.1"]) == 0
-    before = _tree(tmp_path)
+    before = _returns(tmp_path)
     assert run([*args, "--children", "30", "--messiness", "0.1"]) == 0
-    after = _tree(tmp_path)
+    after = _returns(tmp_path)
+    outputs = tmp_path / "platform" / "outputs" / "pan"
+    assert (outputs / "ssda903_episodes.parquet").is_file()
     assert {k: v for k, v in after.items() if k != "issues.xlsx"} == {
         k: v for k, v in before.items() if k != "issues.xlsx"
     }

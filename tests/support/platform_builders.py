@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
+from cld.engine.years import find_year
 from cld.governance.agreements import DpiaStatus
 from cld.pipeline.registry import Registry
 
@@ -17,19 +19,22 @@ in force whatever the date)."""
 
 
 def files_of(synthetic: Path, la: str, year: int | None = None) -> list[Path]:
-    """The authority's synthetic files (of one collection year, if given)."""
+    """The authority's synthetic files (of one collection year, if given, as the
+    file name says it, however the authority writes it)."""
     found = sorted((synthetic / la).iterdir())
     if year is None:
         return found
-    short = f"{(year - 1) % 100:02d}{year % 100:02d}"
-    return [p for p in found if short in p.name or f"_{year}_" in p.name]
+    return [p for p in found if (r := find_year(p.name)) and r.year == year]
 
 
 def ssda903_files(synthetic: Path, la: str, year: int, *tables: str) -> list[Path]:
+    """The authority's SSDA903 files of ``tables`` (named in any case, as a word
+    of the file name)."""
+    words = re.compile(rf"(?i)(^|[ _-])({'|'.join(tables)})([ _.-]|$)")
     return [
         p
         for p in files_of(synthetic, la, year)
-        if p.suffix == ".csv" and any(p.stem.endswith(f" {t}") for t in tables)
+        if p.suffix == ".csv" and words.search(p.name)
     ]
 
 

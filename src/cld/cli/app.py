@@ -13,6 +13,7 @@ from cld.cli import (
     docs_command,
     governance_command,
     init_command,
+    outputs_command,
     policy_command,
     process_command,
     retention_command,
@@ -44,6 +45,7 @@ app.command("synth")(synth_command.synth)
 app.command("demo")(demo_command.demo)
 app.command("init")(init_command.init)
 app.command("process")(process_command.process)
+app.command("outputs")(outputs_command.outputs)
 app.add_typer(governance_command.app)
 app.add_typer(policy_command.app)
 app.add_typer(retention_command.app)

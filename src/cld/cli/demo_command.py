@@ -1,12 +1,15 @@
 """``cld demo``: the platform's main job end to end, on synthetic data.
 
-Generate every London authority's SSDA903 returns (faults planted), validate every
-file, show what was found per authority, check each planted fault was found, and
-write the issue workbook.
+Generate every London authority's returns (faults planted); make a data area with a
+realistic mix of signed and unsigned agreements; process every authority's files
+(check, minimise, pseudonymise, degrade, archive, publish); show what was found per
+authority and check each planted fault was found; write the issue workbook; build
+every use case's pan-London outputs and say where they are.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cld.cli.outputs_command import print_outputs
 from cld.cli.synth_command import (
     YEARS_HELP,
     DatasetsOption,
@@ -31,11 +35,18 @@ from cld.cli.synth_command import (
 from cld.engine.errors import ExitCode
 from cld.engine.validate import FileReport
 from cld.governance.authorities import Authority
+from cld.pipeline.data_area import DataArea
+from cld.pipeline.demo_governance import sign_demo_agreements
 from cld.pipeline.issue_report import write_issue_report
-from cld.pipeline.validate_files import validate_path
+from cld.pipeline.outputs.build import build_outputs
+from cld.pipeline.pseudonym_key import DEMO_KEY
+from cld.pipeline.registry import open_registry
+from cld.pipeline.session import process_files
 from cld.synthetic.generate import PLANTED_COLUMNS, PLANTED_FAULTS
 
 ISSUE_WORKBOOK = "issues.xlsx"
+PLATFORM = "platform"
+"""The demo's data area, inside the demo folder."""
 _FAULT_KEYS = tuple(c for c in PLANTED_COLUMNS if c != "table")
 
 
@@ -145,11 +156,12 @@ def demo(
         typer.Option("--la", help="Comma-separated LA codes (default: all 33)."),
     ] = None,
 ) -> int:
-    """Generate every London LA's returns, validate them all, and summarise.
+    """Generate every London LA's returns, process them all, build the outputs.
 
-    Writes the files under DIR/<LA>/, the planted faults to DIR/planted_faults.csv
-    and every issue found to DIR/issues.xlsx. Exit 0 when every file was read and
-    identified and every planted fault was found.
+    Writes the files under DIR/<LA>/, the planted faults to DIR/planted_faults.csv,
+    every issue found to DIR/issues.xlsx, and the platform's data area (sessions,
+    published tables, outputs) to DIR/platform/. Exit 0 when every file was read
+    and identified and every planted fault was found.
     """
     chosen_years = parse_years(years)
     chosen = parse_authorities(la)
@@ -168,18 +180,35 @@ def demo(
         f"collection years {chosen_years[0]}–{chosen_years[-1]}, in {out}"
     )
 
-    dfe = {authority.code: authority.dfe for authority in chosen}
-    reports: list[FileReport] = []
+    area = DataArea(out / PLATFORM)
+    area.create()
+    registry = open_registry(area.registry_file, must_exist=False)
+    registry.create(by="demo")
+    flowing = sign_demo_agreements(registry, chosen, on=dt.date.today())
+    console.print(
+        f"Data area {area.root}: {sum(1 for f in flowing.values() if f)} of "
+        f"{len(chosen)} authorities share data (signed agreements and approved "
+        "DPIAs); the rest have signed nothing yet or await DPIA approval. The demo "
+        "pseudonymises with a fixed key that is not secret: never use it for real "
+        "data (cld process needs CLD_PSEUDONYM_KEY)."
+    )
+    files_by_la: dict[str, list[Path]] = {}
+    for path in summary.files:
+        files_by_la.setdefault(path.parent.name, []).append(path)
+    by_report: dict[Path, FileReport] = {}
     by_la: dict[str, list[FileReport]] = {}
-    with progress_bar(
-        Console(stderr=True), "Validating", len(summary.files)
-    ) as advance:
-        for path in summary.files:
-            report = validate_path(path, la=str(dfe[path.parent.name]))
-            report.conformed = {}  # the typed tables are not needed: free them
-            reports.append(report)
-            by_la.setdefault(path.parent.name, []).append(report)
-            advance(path.parent.name)
+    with progress_bar(Console(stderr=True), "Processing", len(chosen)) as advance:
+        for authority in chosen:
+            paths = files_by_la.get(authority.code, [])
+            result = process_files(
+                area, registry, authority, paths, by="demo", key=DEMO_KEY
+            )
+            for path, report in zip(paths, result.reports, strict=True):
+                report.conformed = {}  # the typed tables are not needed: free them
+                by_report[path] = report
+            by_la[authority.code] = result.reports
+            advance(authority.code)
+    reports = [by_report[path] for path in summary.files]
 
     table, totals = _summary_table(chosen, by_la)
     console.print(table)
@@ -194,6 +223,11 @@ def demo(
     workbook = out / ISSUE_WORKBOOK
     write_issue_report(reports, workbook)
     console.print(f"Every issue is in {workbook}")
+    print_outputs(console, build_outputs(area, registry))
+    console.print(
+        f"The pan-London outputs are in {area.outputs}/<use case>/ (Parquet, CSV, "
+        "a workbook per report, manifest.json)."
+    )
     if totals.failed or missed:
         return ExitCode.INTERNAL
     return ExitCode.OK

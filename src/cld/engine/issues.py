@@ -50,6 +50,7 @@ class IssueCode(StrEnum):
     UNKNOWN_SHEET = "unknown_sheet"
     MISSING_TABLE = "missing_table"
     LA_MISMATCH = "la_mismatch"
+    UNKNOWN_POSTCODE = "unknown_postcode"
 
     @property
     def kind(self) -> IssueKind:
@@ -155,6 +156,13 @@ CATALOGUE: dict[IssueCode, IssueKind] = {
         "Wrong local authority",
         Severity.ERROR,
         "The file says it is from {found}, but it was uploaded for {expected}",
+    ),
+    IssueCode.UNKNOWN_POSTCODE: IssueKind(
+        "Postcode not found",
+        Severity.WARNING,
+        "{column} ({label}) is not in the ONS Postcode Directory, so the distance "
+        "and local authority of the placement cannot be worked out from it; check "
+        "it is the current, full postcode",
     ),
 }
 

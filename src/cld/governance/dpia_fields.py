@@ -79,17 +79,22 @@ def field_rows(use_case: UseCase, dataset: str, table: str) -> tuple[FieldRow, .
 
 def _derived_row(use_case: UseCase, name: str, rule: ColumnRule) -> FieldRow:
     derived = DERIVED[name]
-    how = (
-        "worked out by the platform from the date of birth before it is degraded"
-        if derived.needs_birth_date
-        else "added by the platform"
-    )
+    if derived.needs_birth_date:
+        how = "worked out by the platform from the date of birth before it is degraded"
+    elif derived.needs_postcodes:
+        how = (
+            "worked out by the platform from the full home and placement postcodes "
+            "before they are degraded"
+        )
+    else:
+        how = "added by the platform"
+    quasi = derived.needs_birth_date or derived.needs_postcodes
     return FieldRow(
         name=name,
         label=derived.label,
-        category="quasi-identifier" if derived.needs_birth_date else "other",
+        category="quasi-identifier" if quasi else "other",
         treatment=f"{how}; {Treatment.KEEP.describe}",
-        why=rule.why or _DERIVED_WHY[name],
+        why=rule.why or _DERIVED_WHY.get(name, derived.description),
         retention=retention_words(use_case),
         kept=True,
         standard_why=not rule.why,

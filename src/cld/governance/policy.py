@@ -17,10 +17,17 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from cld.engine.disclosure import RULES
 from cld.engine.errors import PolicyError
 from cld.engine.spec.load import dataset_names, load_spec, year_range
 from cld.engine.spec.model import ColumnSpec, PersonalData
-from cld.engine.transforms.derived import DERIVED, birth_date_column
+from cld.engine.transforms.derived import (
+    DERIVED,
+    HOME_POSTCODE,
+    PLACEMENT_POSTCODE,
+    birth_date_column,
+    postcode_columns,
+)
 from cld.engine.transforms.treatments import Treatment, allowed_treatments
 from cld.governance.use_case import UseCase
 
@@ -119,6 +126,11 @@ def check_policy(policy: Policy) -> None:
     for name, use_case in policy.use_cases.items():
         if name != use_case.name:
             problems.append(f"{name}: the use case calls itself {use_case.name!r}")
+        if use_case.disclosure not in RULES:
+            problems.append(
+                f"{name}: no disclosure rule {use_case.disclosure!r}; the rules are "
+                f"{', '.join(sorted(RULES))}"
+            )
         for dataset, tables in use_case.datasets.items():
             if dataset not in dataset_names():
                 problems.append(f"{name}: no dataset {dataset!r}")
@@ -138,11 +150,13 @@ def _table_problems(
 ) -> list[str]:
     problems: list[str] = []
     columns = schema_columns(dataset, table)
-    has_birth_date = any(
-        birth_date_column(load_spec(dataset, y).tables[table]) is not None
+    specs = [
+        load_spec(dataset, y).tables[table]
         for y in year_range(dataset)
         if table in load_spec(dataset, y).tables
-    )
+    ]
+    has_birth_date = any(birth_date_column(s) is not None for s in specs)
+    has_postcodes = any(postcode_columns(s) is not None for s in specs)
     for column, rule in rules.items():
         treatment = rule.treatment
         if column in DERIVED:
@@ -157,6 +171,11 @@ def _table_problems(
             elif derived.needs_birth_date and not has_birth_date:
                 problems.append(
                     f"{where}.{column}: the table has no date of birth to work it out"
+                )
+            elif derived.needs_postcodes and not has_postcodes:
+                problems.append(
+                    f"{where}.{column}: the table has no home and placement postcodes "
+                    f"({HOME_POSTCODE}, {PLACEMENT_POSTCODE}) to work it out"
                 )
             continue
         if column not in columns:

@@ -42,6 +42,9 @@ class UseCase(_Frozen):
     """How long the use case's tables are kept after the end of the collection year."""
     agreement_years: int = Field(default=3, ge=1, le=25)
     """How long a signed DPA runs when no end date is given."""
+    disclosure: str = "dfe"
+    """The disclosure-control rule of its aggregates (``dfe`` or ``strict``; see
+    :mod:`cld.engine.disclosure.rules`)."""
     linkage: bool = False
     """Whether national identifiers (UPN) may be kept as pseudonyms, so a child who
     moves between authorities can be followed; without it they are dropped."""

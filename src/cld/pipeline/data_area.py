@@ -12,6 +12,8 @@
       current/.snapshots/<LA>/<session>/
                                  what current/<LA> points to (swapped atomically)
       current/.locks/<LA>.lock   one session at a time publishes for an authority
+      outputs/<use case>/        the pan-London outputs of each use case (a link to
+                                 its latest build, switched atomically)
 
 Only ``incoming/`` and ``sessions/`` ever hold a raw identifier, a full date of
 birth or a full postcode; everything under ``current/`` has been through the policy.
@@ -26,6 +28,7 @@ from cld.engine.errors import UsageError
 
 REGISTRY_FILE = "registry.sqlite"
 AREAS = ("incoming", "sessions", "current")
+"""The folders ``cld init`` makes and every command expects."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,10 @@ class DataArea:
     @property
     def current(self) -> Path:
         return self.root / "current"
+
+    @property
+    def outputs(self) -> Path:
+        return self.root / "outputs"
 
     def la_current(self, la: str) -> Path:
         return self.current / la

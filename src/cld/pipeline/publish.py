@@ -39,13 +39,22 @@ def la_lock(area: DataArea, la: str) -> Iterator[None]:
 
 
 def current_snapshot(area: DataArea, la: str) -> Path | None:
-    link = area.la_current(la)
+    return linked_snapshot(area.la_current(la))
+
+
+def linked_snapshot(link: Path) -> Path | None:
+    """The snapshot folder ``link`` points to, if it is a link."""
     return link.resolve() if link.is_symlink() else None
 
 
 def current_files(area: DataArea, la: str) -> dict[str, Path]:
     """Every published file of ``la``, by its path under ``current/<LA>/``."""
-    snapshot = current_snapshot(area, la)
+    return snapshot_files(area.la_current(la))
+
+
+def snapshot_files(link: Path) -> dict[str, Path]:
+    """Every file of the snapshot ``link`` points to, by its relative path."""
+    snapshot = linked_snapshot(link)
     if snapshot is None:
         return {}
     return {
@@ -68,15 +77,37 @@ def publish(
     put in and the files under each of ``remove`` (paths or folder prefixes) taken
     out. The caller holds :func:`la_lock`. ``on_built`` is called once the new
     snapshot is complete, just before the switch. Returns the new snapshot."""
-    snapshots = area.current / SNAPSHOTS / la
+    return switch_snapshot(
+        area.la_current(la),
+        area.current / SNAPSHOTS / la,
+        name,
+        add=add,
+        remove=remove,
+        on_built=on_built,
+    )
+
+
+def switch_snapshot(
+    link: Path,
+    snapshots: Path,
+    name: str,
+    *,
+    add: Mapping[str, Path] | None = None,
+    remove: Iterable[str] = (),
+    keep: bool = True,
+    on_built: Callable[[], None] | None = None,
+) -> Path:
+    """Build the next snapshot of ``link`` in ``snapshots`` and switch to it: the
+    old snapshot's files (unless ``keep`` is false), less ``remove``, plus
+    ``add``."""
     snapshots.mkdir(parents=True, exist_ok=True)
-    _clear_leftovers(area, la)
-    old = current_snapshot(area, la)
+    _clear_leftovers(link, snapshots)
+    old = linked_snapshot(link)
     new = snapshots / f"{name}-{secrets.token_hex(3)}"
     building = snapshots / f".{new.name}.partial"
     added = dict(add or {})
     prefixes = tuple(p.rstrip("/") for p in remove)
-    for rel, path in (current_files(area, la) if old else {}).items():
+    for rel, path in (snapshot_files(link) if old and keep else {}).items():
         if rel in added or any(rel == p or rel.startswith(p + "/") for p in prefixes):
             continue
         _link(path, building / rel)
@@ -86,10 +117,9 @@ def publish(
     os.rename(building, new)
     if on_built is not None:
         on_built()
-    link = area.la_current(la)
-    pending = area.current / f".{la}.{name}.link"
+    pending = link.parent / f".{link.name}.{new.name}.link"
     pending.unlink(missing_ok=True)
-    os.symlink(os.path.relpath(new, area.current), pending)
+    os.symlink(os.path.relpath(new, link.parent), pending)
     os.replace(pending, link)  # the switch: one rename
     if old is not None and old != new:
         shutil.rmtree(old, ignore_errors=True)
@@ -104,13 +134,12 @@ def _link(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def _clear_leftovers(area: DataArea, la: str) -> None:
+def _clear_leftovers(link: Path, snapshots: Path) -> None:
     """Remove what a crashed change left: half-built snapshots and links, and
     snapshots no link points to."""
-    keep = current_snapshot(area, la)
-    snapshots = area.current / SNAPSHOTS / la
+    keep = linked_snapshot(link)
     for entry in snapshots.iterdir():
         if entry != keep:
             shutil.rmtree(entry, ignore_errors=True)
-    for pending in area.current.glob(f".{la}.*.link"):
+    for pending in link.parent.glob(f".{link.name}.*.link"):
         pending.unlink(missing_ok=True)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from cld.engine.errors import UploadTooLargeError
-from cld.engine.issues import IssueCode
+from cld.engine.issues import IssueCode, concat_issues
 from cld.engine.transforms.pseudonymise import Pseudonymiser, PseudonymKey
 from cld.engine.validate import FileReport, max_upload_bytes
 from cld.governance.authorities import Authority
@@ -153,8 +153,12 @@ def process_files(
                         "no use case in force for this authority needs its tables"
                     )
             stage("enrich")
+            by_file = {r.file: r for r in reports}
             for table in tables:
-                enrich_table(table, la)
+                found = enrich_table(table, la, la_ons=authority.ons)
+                if found.height:
+                    report = by_file[table.file]
+                    report.issues = concat_issues([report.issues, found])
             stage("pseudonymise")
             pseudonyms = Pseudonymiser(key)
             for table in tables:

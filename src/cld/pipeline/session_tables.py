@@ -1,8 +1,10 @@
 """The middle of a session, for one file: minimise, enrich, pseudonymise/degrade.
 
 Pure over frames (the session does the I/O): each conformed table is cut down to
-the columns some use case in force needs, enriched (LA, year, age, school year)
-from the full values, then protected once per use case under its own rules.
+the columns some use case in force needs, enriched (LA, year, age, school year,
+placement distance and authority) from the full values, then protected once per use
+case under its own rules. Enriching can find issues for the authority (postcodes the
+ONS Postcode Directory does not have): :func:`enrich_table` returns them.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from cld.engine.issues import IssueCode, empty_issues
+from cld.engine.readers.table import ROW
 from cld.engine.spec.load import load_spec
 from cld.engine.spec.model import IDENTIFIERS, PersonalData, TableSpec
-from cld.engine.transforms.derived import birth_date_column
+from cld.engine.transforms.derived import (
+    DERIVED,
+    birth_date_column,
+    postcode_columns,
+)
 from cld.engine.transforms.enrich import enrich, reference_date
+from cld.engine.transforms.postcodes import unknown_postcode_issues
 from cld.engine.transforms.protect import Rules, needed_columns, protect
 from cld.engine.transforms.pseudonymise import Pseudonymiser
+from cld.engine.transforms.treatments import Treatment
 from cld.engine.validate import FileReport
 from cld.governance.policy import Policy
 
@@ -35,6 +45,9 @@ class SessionTable:
     rules: dict[str, Rules]
     """The rules of each use case in force that keeps this table."""
     frame: pl.DataFrame
+    """After :func:`minimise`, with :data:`ROW` (each row's number as the council
+    sees it) when enriching needs it to locate issues; :func:`enrich_table` drops
+    it."""
     degraded: dict[str, pl.DataFrame] = field(default_factory=dict)
 
     @property
@@ -66,6 +79,11 @@ def minimise(
         if not rules:
             continue
         columns = needed_columns(spec.tables[name], rules.values())
+        kept = frame.select(columns)
+        if _wants_postcodes(rules):
+            rows = _row_numbers(report, name, frame)
+            if rows is not None:
+                kept = kept.with_columns(rows.alias(ROW))
         tables.append(
             SessionTable(
                 file=report.file,
@@ -75,22 +93,76 @@ def minimise(
                 table=name,
                 spec=spec.tables[name],
                 rules=rules,
-                frame=frame.select(columns),
+                frame=kept,
             )
         )
     return tables
 
 
-def enrich_table(table: SessionTable, la: str) -> None:
+def _wants_postcodes(rules: Mapping[str, Rules]) -> bool:
+    """Whether a use case keeps a column worked out from the postcodes."""
+    return any(
+        c in DERIVED and DERIVED[c].needs_postcodes and t != Treatment.DROP
+        for rule in rules.values()
+        for c, t in rule.items()
+    )
+
+
+def _row_numbers(
+    report: FileReport, table: str, frame: pl.DataFrame
+) -> pl.Series | None:
+    """Each conformed row's number as the council sees it, when it can be known.
+
+    A conformed frame has no :data:`ROW` column (``conform_table`` drops it; taken
+    when present). For a CSV (the only format whose report has an ``encoding``) the
+    numbers are recovered: the reader numbers the data rows from 2 in file order,
+    and conforming (``sort=False``) keeps that order and drops only blank rows,
+    each reported as a ``blank_row`` warning. XML line numbers and workbook rows
+    cannot be recovered from the report: None, and issues have no row.
+    """
+    if ROW in frame.columns:
+        return frame.get_column(ROW).cast(pl.Int64)
+    if report.encoding is None:
+        return None
+    blank = report.issues.filter(
+        (pl.col("table") == table) & (pl.col("code") == IssueCode.BLANK_ROW.value)
+    ).get_column("row")
+    numbers = pl.int_range(
+        2, 2 + frame.height + blank.len(), dtype=pl.Int64, eager=True
+    )
+    rows = numbers.filter(~numbers.is_in(blank.implode()))
+    return rows if rows.len() == frame.height else None
+
+
+def enrich_table(
+    table: SessionTable, la: str, *, la_ons: str | None = None
+) -> pl.DataFrame:
+    """Add the platform's columns to ``table`` (in place) and return the issues
+    found doing so: an ``unknown_postcode`` warning for each home or placement
+    postcode the ONS Postcode Directory does not have, when a use case keeps a
+    column worked out from them. ``la_ons`` is the authority's ONS code."""
     wanted = frozenset(c for rules in table.rules.values() for c in rules)
+    postcodes = postcode_columns(table.spec)
+    issues = empty_issues()
+    if postcodes is not None and _wants_postcodes(table.rules):
+        issues = unknown_postcode_issues(
+            table.frame,
+            table.table,
+            postcodes,
+            row_column=ROW,
+            labels={c: table.spec.columns[c].label for c in postcodes},
+        )
     table.frame = enrich(
-        table.frame,
+        table.frame.drop(ROW, strict=False),
         la=la,
         year=table.year,
         on=reference_date(table.year, table.term),
         birth_column=birth_date_column(table.spec),
         wanted=wanted,
+        la_ons=la_ons,
+        postcodes=postcodes,
     )
+    return issues
 
 
 def protect_table(table: SessionTable, la: str, pseudonyms: Pseudonymiser) -> None:

@@ -1,17 +1,21 @@
 """Identifiers and postcodes as councils' systems write them.
 
 Each authority numbers children its own way (digits only, or a prefix and digits);
-UPNs are a letter and 12 digits; postcodes are London outward codes with an inward
-code, and placements are sometimes outside London.
+UPNs are a letter and 12 digits; postcodes are real postcodes of the authority's
+districts, drawn from the ONS Postcode Directory (so distances and authorities can
+be worked out from them, as from a council's), and placements are sometimes
+outside London.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import polars as pl
 
+from cld.engine.transforms.postcodes import postcode_directory
 from cld.synthetic.codes import pick
 from cld.synthetic.seeds import stable_number
 
@@ -31,7 +35,6 @@ LONDON_OUTWARD = (
 NEARBY_OUTWARD = ("ME4", "RH10", "CM2", "LU1", "SS1", "TN1", "GU1", "MK9", "AL1", "SL1")
 """Outward codes outside London where children are sometimes placed."""
 
-_INWARD_LETTERS = tuple("ABDEFGHJLNPQRSTUWXYZ")
 _UPN_LETTERS = tuple("ABCDEFGHJKLMNPQRTUVWXYZ")
 
 
@@ -95,17 +98,35 @@ def outward_codes(la_code: str, count: int = 6) -> tuple[str, ...]:
     )
 
 
+@cache
+def district_postcodes() -> dict[str, np.ndarray]:
+    """Every located postcode of the districts the generator uses, by district,
+    sorted (read once per process from the ONS Postcode Directory)."""
+    districts = (*LONDON_OUTWARD, *NEARBY_OUTWARD)
+    directory = postcode_directory().load({d[0] for d in districts})
+    located = directory.filter(
+        pl.col("easting").is_not_null() & pl.col("la").is_not_null()
+    ).select(
+        "postcode", pl.col("postcode").str.split(" ").list.first().alias("district")
+    )
+    found = located.filter(pl.col("district").is_in(districts)).sort("postcode")
+    return {
+        str(district): group.get_column("postcode").to_numpy()
+        for (district,), group in found.group_by("district", maintain_order=True)
+    }
+
+
 def postcodes(
     rng: np.random.Generator, outward: tuple[str, ...], size: int
 ) -> pl.Series:
-    """``size`` postcodes in the districts ``outward``, written like 'SE15 4AB'."""
-    districts = pick(outward, rng.integers(0, len(outward), size=size))
-    digit = pl.Series(rng.integers(0, 10, size=size)).cast(pl.String)
-    first = pick(_INWARD_LETTERS, rng.integers(0, len(_INWARD_LETTERS), size=size))
-    second = pick(_INWARD_LETTERS, rng.integers(0, len(_INWARD_LETTERS), size=size))
-    return pl.select(
-        pl.concat_str([districts, pl.lit(" "), digit, first, second])
-    ).to_series()
+    """``size`` real postcodes in the districts ``outward``, e.g. 'SE15 4QF'."""
+    known = district_postcodes()
+    pools = [known.get(d, np.array([f"{d} 1AA"])) for d in outward]
+    lengths = np.array([len(pool) for pool in pools])
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    chosen = rng.integers(0, len(outward), size=size)
+    within = (rng.random(size) * lengths[chosen]).astype(np.int64)
+    return pl.Series(np.concatenate(pools)[starts[chosen] + within], dtype=pl.String)
 
 
 def numbered(

@@ -90,3 +90,12 @@ def test_badly_shaped_policies_are_refused_plainly() -> None:
         policy_from_document(document)
     with pytest.raises(PolicyError, match="unknown use case 'nope'"):
         default_policy().use_case("nope")
+
+
+def test_an_unknown_disclosure_rule_is_refused() -> None:
+    document = default_policy().document()
+    document["use_cases"]["pan"]["disclosure"] = "lenient"
+    with pytest.raises(PolicyError, match="no disclosure rule 'lenient'"):
+        policy_from_document(document)
+    document["use_cases"]["pan"]["disclosure"] = "strict"
+    assert policy_from_document(document).use_case("pan").disclosure == "strict"

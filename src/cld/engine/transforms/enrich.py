@@ -1,7 +1,10 @@
-"""The enrich stage: authority, collection year, age and school year as columns.
+"""The enrich stage: authority, collection year, age and school year as columns,
+and where a child is placed.
 
 Ages come from the full date of birth, before it is degraded, at the collection's
-reference date (:func:`reference_date`).
+reference date (:func:`reference_date`); placement distance and authority from the
+full home and placement postcodes, before they are degraded
+(:mod:`cld.engine.transforms.postcodes`).
 """
 
 from __future__ import annotations
@@ -10,7 +13,17 @@ import datetime as dt
 
 import polars as pl
 
-from cld.engine.transforms.derived import AGE, LA, SCHOOL_YEAR, YEAR
+from cld.engine.transforms.derived import (
+    AGE,
+    DERIVED,
+    HOME_POSTCODE,
+    LA,
+    PL_IN_BOROUGH,
+    PLACEMENT_POSTCODE,
+    SCHOOL_YEAR,
+    YEAR,
+)
+from cld.engine.transforms.postcodes import PostcodeDirectory, placement_columns
 
 _CENSUS_WEEKDAY = 3  # Thursday
 _TERM_CENSUS = {"autumn": (10, 1), "spring": (1, 3), "summer": (5, 3)}
@@ -58,9 +71,14 @@ def enrich(
     on: dt.date,
     birth_column: str | None,
     wanted: frozenset[str],
+    la_ons: str | None = None,
+    postcodes: tuple[str, str] | None = (HOME_POSTCODE, PLACEMENT_POSTCODE),
+    directory: PostcodeDirectory | None = None,
 ) -> pl.DataFrame:
-    """``frame`` with LA and YEAR, and AGE / SCHOOL_YEAR when ``wanted`` and the
-    table has a date of birth."""
+    """``frame`` with LA and YEAR, AGE / SCHOOL_YEAR when ``wanted`` and the table
+    has a date of birth, and the placement columns (PL_DISTANCE_KM, PL_LA,
+    PL_IN_BOROUGH) that are ``wanted`` when it has both ``postcodes`` (home,
+    placement). PL_IN_BOROUGH needs ``la_ons``, the authority's ONS code."""
     added = [pl.lit(la, pl.String).alias(LA), pl.lit(year, pl.Int16).alias(YEAR)]
     if birth_column is not None and birth_column in frame.columns:
         birth = pl.col(birth_column)
@@ -68,4 +86,14 @@ def enrich(
             added.append(age_at(birth, on).alias(AGE))
         if SCHOOL_YEAR in wanted:
             added.append(school_year_at(birth, on).alias(SCHOOL_YEAR))
-    return frame.with_columns(added)
+    frame = frame.with_columns(added)
+    placed = [c for c, d in DERIVED.items() if d.needs_postcodes and c in wanted]
+    if placed and postcodes is not None and set(postcodes) <= set(frame.columns):
+        if la_ons is None and PL_IN_BOROUGH in placed:
+            raise ValueError(f"{PL_IN_BOROUGH} needs the authority's ONS code")
+        home, placement = postcodes
+        located = placement_columns(
+            frame, home, placement, la_ons=la_ons or "", directory=directory
+        )
+        frame = located.select([*frame.columns, *placed])
+    return frame

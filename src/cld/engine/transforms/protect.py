@@ -14,7 +14,12 @@ import polars as pl
 
 from cld.engine.spec.model import TableSpec
 from cld.engine.transforms.degrade import first_of_month, postcode_district
-from cld.engine.transforms.derived import ALWAYS_KEPT, DERIVED, birth_date_column
+from cld.engine.transforms.derived import (
+    ALWAYS_KEPT,
+    DERIVED,
+    birth_date_column,
+    postcode_columns,
+)
 from cld.engine.transforms.pseudonymise import Pseudonymiser, scope_for
 from cld.engine.transforms.treatments import Treatment
 
@@ -27,11 +32,13 @@ def needed_columns(table: TableSpec, rules: Iterable[Rules]) -> list[str]:
     wanted: set[str] = set()
     for rule in rules:
         wanted.update(c for c, t in rule.items() if t != Treatment.DROP)
+    derived = [DERIVED[c] for c in wanted if c in DERIVED]
     birth = birth_date_column(table)
-    if birth is not None and any(
-        DERIVED[c].needs_birth_date for c in wanted if c in DERIVED
-    ):
+    if birth is not None and any(d.needs_birth_date for d in derived):
         wanted.add(birth)
+    postcodes = postcode_columns(table)
+    if postcodes is not None and any(d.needs_postcodes for d in derived):
+        wanted.update(postcodes)
     return [c for c in table.columns if c in wanted]
 
 

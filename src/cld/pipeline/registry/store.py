@@ -250,6 +250,25 @@ class Registry:
         )
         return Permissions(la=la, day=day, use_cases=allowed)
 
+    def all_permissions(self, day: dt.date) -> dict[str, Permissions]:
+        """:meth:`permissions` of every authority, read in one go."""
+        _, policy = self.policy()
+        agreements = {(a.la, a.use_case): a for a in self.agreements()}
+        dpias = {d.la: d for d in self.dpias()}
+        found = {}
+        for authority in self.authorities():
+            la = authority.code
+            dpia = dpias.get(la, no_dpia(la))
+            allowed = frozenset(
+                name
+                for name in policy.use_cases
+                if in_force(
+                    agreements.get((la, name), no_agreement(la, name)), dpia, day
+                )
+            )
+            found[la] = Permissions(la=la, day=day, use_cases=allowed)
+        return found
+
     def request(self, la: str, use_case: str, *, on: dt.date, by: str) -> Agreement:
         self._known_use_case(use_case)
         current = self.agreement(la, use_case)

@@ -1,0 +1,70 @@
+"""``cld outputs``: build each use case's pan-London tables and reports."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from cld.cli.options import DataDirOption, JsonOption, open_area, parse_date
+from cld.engine.errors import ExitCode
+from cld.pipeline.outputs.build import UseCaseOutput, build_outputs
+
+
+def print_outputs(console: Console, results: dict[str, UseCaseOutput]) -> None:
+    for name, result in results.items():
+        state = (
+            "built"
+            if result.rebuilt
+            else "unchanged (nothing new since the last build)"
+        )
+        table = Table(
+            title=f"{name}: {len(result.las)} authorities; {state}",
+            title_justify="left",
+        )
+        for column in ("table", "kind", "rows", "authorities", "years"):
+            table.add_column(column, justify="right" if column == "rows" else "left")
+        for table_name, summary in sorted(result.tables.items()):
+            years = f"{summary.years[0]}–{summary.years[-1]}" if summary.years else ""
+            table.add_row(
+                table_name,
+                summary.kind,
+                f"{summary.rows:,}",
+                str(len(summary.las)),
+                years,
+            )
+        console.print(table)
+        console.print(f"  in {result.folder}/")
+
+
+def outputs(
+    data_dir: DataDirOption,
+    use_case: Annotated[
+        str | None, typer.Option("--use-case", help="Only this use case.")
+    ] = None,
+    as_json: JsonOption = False,
+    on: Annotated[
+        str | None,
+        typer.Option("--on", help="Build as of this date (default today)."),
+    ] = None,
+) -> int:
+    """Build the pooled tables and reports of each use case from the authorities'
+    published tables.
+
+    Only authorities whose agreement and DPIA are in force are included; aggregates
+    pass the use case's disclosure control. Re-running with nothing new changes
+    nothing.
+    """
+    area, registry = open_area(data_dir)
+    results = build_outputs(
+        area, registry, use_case=use_case, today=parse_date(on) if on else None
+    )
+    if as_json:
+        payload = {name: result.to_json() for name, result in results.items()}
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        print_outputs(Console(highlight=False), results)
+    return ExitCode.OK

@@ -1,0 +1,204 @@
+"""Each use case's reports, with disclosure control, from its pooled tables.
+
+A report is a set of aggregate tables (:mod:`cld.engine.reports`); each table gets
+its London and total rows (:func:`~cld.engine.disclosure.add_margins`), its rates or
+odds ratios worked out from the true counts (London's from London's counts), and
+then the use case's disclosure rule (:func:`~cld.engine.disclosure.protect`): small
+counts suppressed with a secondary pattern, London totals rounded, rates shown only
+where every count behind them is. The module docstring of each report is its
+definition, quoted in the notes of its workbook.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import ModuleType
+
+import polars as pl
+
+from cld.engine.disclosure import DisclosureRule, add_margins, protect
+from cld.engine.disclosure import suppressed_column as suppressed_name
+from cld.engine.reports import equalities, pan, sufficiency
+
+AREA = "LA"
+Derive = Callable[[pl.DataFrame], pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How one report table is laid out for disclosure control."""
+
+    strata: tuple[str, ...]
+    category: str = "category"
+    counts: tuple[str, ...] = ("count",)
+    derive: Derive | None = None
+    derived: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    single_category: bool = False
+    """The table has one category per stratum: its "Total" rows repeat it and are
+    dropped after protection."""
+
+
+@dataclass
+class ReportTables:
+    tables: dict[str, pl.DataFrame]
+    notes: list[str]
+
+
+def disclose(frame: pl.DataFrame, layout: Layout, rule: DisclosureRule) -> pl.DataFrame:
+    """``frame`` (no margins) with margins, derived values and the rule applied."""
+    keys = [*layout.strata, AREA, layout.category]
+    margined: pl.DataFrame | None = None
+    for count in layout.counts:
+        part = add_margins(
+            frame.select(*keys, count),
+            area=AREA,
+            category=layout.category,
+            count=count,
+            strata=layout.strata,
+        )
+        margined = (
+            part
+            if margined is None
+            else margined.join(part, on=keys, how="left", nulls_equal=True)
+        )
+    assert margined is not None
+    if layout.derive is not None:
+        margined = layout.derive(margined)
+    protected = protect(
+        margined,
+        rule,
+        area=AREA,
+        category=layout.category,
+        counts=list(layout.counts),
+        strata=layout.strata,
+        derived=layout.derived,
+    )
+    protected = protected.drop([suppressed_name(c) for c in layout.counts])
+    if layout.single_category:
+        protected = protected.filter(pl.col(layout.category) != "Total")
+    return protected
+
+
+def _with_percent(frame: pl.DataFrame) -> pl.DataFrame:
+    """Percentages to one decimal place; odds ratios and their 95% confidence
+    intervals to two (from the true counts; London's from London's)."""
+    percent = (pl.col("count") / pl.col("denominator") * 100).round(1)
+    with_ratios = equalities.with_odds_ratios(
+        frame.with_columns(
+            pl.when(pl.col("denominator") > 0).then(percent).alias("percent")
+        )
+    )
+    return with_ratios.with_columns(pl.col("odds_ratio", "ci_low", "ci_high").round(2))
+
+
+SUFFICIENCY = Layout(strata=("YEAR", "measure", "dimension"))
+EQUALITIES = Layout(
+    strata=("YEAR", "dimension", "step"),
+    counts=("count", "denominator"),
+    derive=_with_percent,
+    derived={
+        "percent": ("count", "denominator"),
+        "odds_ratio": ("count", "denominator"),
+        "ci_low": ("count", "denominator"),
+        "ci_high": ("count", "denominator"),
+    },
+)
+FACTORS = Layout(strata=("YEAR", "dimension"))
+PAN = Layout(
+    strata=("YEAR", "measure"),
+    counts=("count", "population"),
+    derive=pan.with_rates,
+    derived={"rate_per_10000": ("count", "population")},
+    single_category=True,
+)
+
+
+def _notes(title: str, module: ModuleType) -> list[str]:
+    return [title, "", *(inspect.getdoc(module) or "").splitlines()]
+
+
+def _sufficiency(
+    pooled: Mapping[str, pl.DataFrame], rule: DisclosureRule
+) -> dict[str, ReportTables]:
+    episodes = pooled.get("ssda903_episodes")
+    if episodes is None or episodes.is_empty():
+        return {}
+    tables = sufficiency.sufficiency_report(episodes, pooled.get("ssda903_header"))
+    return {
+        "sufficiency": ReportTables(
+            {name: disclose(t, SUFFICIENCY, rule) for name, t in tables.items()},
+            _notes("Placement sufficiency", sufficiency),
+        )
+    }
+
+
+_CIN = (
+    "children",
+    "disabilities",
+    "cin_episodes",
+    "assessments",
+    "section47",
+    "child_protection_plans",
+)
+
+
+def _equalities(
+    pooled: Mapping[str, pl.DataFrame], rule: DisclosureRule
+) -> dict[str, ReportTables]:
+    frames = [pooled.get(f"cin_census_{name}") for name in _CIN]
+    if any(f is None or f.is_empty() for f in frames):
+        return {}
+    tables = equalities.equalities_report(
+        *[f for f in frames if f is not None], london=False
+    )
+    protected = {
+        name: disclose(t.drop("odds_ratio", "ci_low", "ci_high"), EQUALITIES, rule)
+        for name, t in tables.items()
+    }
+    factors = pooled.get("cin_census_assessment_factors")
+    if factors is not None and not factors.is_empty():
+        counted = equalities.assessment_factors_report(factors).drop("denominator")
+        protected["assessment_factors"] = disclose(counted, FACTORS, rule)
+    return {
+        "equalities": ReportTables(
+            protected,
+            _notes("Equalities in children's social care journeys", equalities),
+        )
+    }
+
+
+def _pan(
+    pooled: Mapping[str, pl.DataFrame], rule: DisclosureRule
+) -> dict[str, ReportTables]:
+    episodes = pooled.get("ssda903_episodes")
+    if episodes is None or episodes.is_empty():
+        return {}
+    summary = pan.pan_summary(pooled.get("ssda903_header"), episodes)
+    table = summary.drop("rate_per_10000").with_columns(
+        pl.lit("children").alias("category")
+    )
+    protected = disclose(table, PAN, rule).drop("category")
+    return {
+        "pan_summary": ReportTables(
+            {"summary": protected}, _notes("Pan-London benchmarking summary", pan)
+        )
+    }
+
+
+REPORTS: dict[
+    str, Callable[[Mapping[str, pl.DataFrame], DisclosureRule], dict[str, ReportTables]]
+] = {
+    "sufficiency": _sufficiency,
+    "equalities": _equalities,
+    "pan": _pan,
+}
+
+
+def run_reports(
+    use_case: str, pooled: Mapping[str, pl.DataFrame], rule: DisclosureRule
+) -> dict[str, ReportTables]:
+    """The reports of ``use_case`` (none for a use case without reports)."""
+    report = REPORTS.get(use_case)
+    return {} if report is None else report(pooled, rule)

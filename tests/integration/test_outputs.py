@@ -1,0 +1,148 @@
+"""``cld outputs`` on synthetic data of two authorities and two years: who is in
+each use case, the reports, disclosure control and idempotence."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from platform_builders import TEST_KEY, allow, files_of
+
+from cld.cli.app import run
+from cld.engine.transforms.pseudonymise import PseudonymKey
+from cld.pipeline.data_area import DataArea
+from cld.pipeline.governance_actions import withdraw_agreement
+from cld.pipeline.outputs.build import build_outputs
+from cld.pipeline.registry import Registry
+from cld.pipeline.session import process_files
+
+KEY = PseudonymKey(TEST_KEY.encode())
+
+
+@pytest.fixture
+def processed(area: DataArea, registry: Registry, synthetic: Path) -> DataArea:
+    allow(registry, "CAM", "pan", "sufficiency", "equalities")
+    allow(registry, "HAC", "pan")
+    for la in ("CAM", "HAC"):
+        for year in (2023, 2024):
+            process_files(
+                area,
+                registry,
+                registry.authority(la),
+                files_of(synthetic, la, year),
+                by="t",
+                key=KEY,
+            )
+    return area
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.resolve().iterdir())}
+
+
+def test_each_use_case_has_exactly_the_authorities_in_force(
+    processed: DataArea, registry: Registry
+) -> None:
+    results = build_outputs(processed, registry)
+    assert results["pan"].las == ("CAM", "HAC")
+    assert results["sufficiency"].las == ("CAM",)
+    assert results["equalities"].las == ("CAM",)
+    pan = processed.outputs / "pan"
+    episodes = pl.read_parquet(pan / "ssda903_episodes.parquet")
+    assert set(episodes["LA"]) == {"CAM", "HAC"} and set(episodes["YEAR"]) == {
+        2023,
+        2024,
+    }
+    assert {"EPISODE_REPAIR", "EPISODE_SOURCE", "YEAR_LATEST"} <= set(episodes.columns)
+    assert episodes.select("LA", "CHILD", "DECOM").is_unique().all()
+    sufficiency = pl.read_parquet(
+        processed.outputs / "sufficiency/ssda903_episodes.parquet"
+    )
+    assert set(sufficiency["LA"]) == {"CAM"}
+    assert (
+        "DOB"
+        not in pl.read_parquet(
+            processed.outputs / "sufficiency/ssda903_header.parquet"
+        ).columns
+    )
+    manifest = json.loads((pan / "manifest.json").read_text())
+    assert manifest["las"] == ["CAM", "HAC"] and manifest["years"] == [2023, 2024]
+    assert manifest["policy"]["version"] == 1
+    assert set(manifest["last_upload"]) == {"CAM", "HAC"}
+    assert "[c]" in manifest["disclosure"]["description"]
+    assert manifest["tables"]["ssda903_episodes"]["rows"] == episodes.height
+    for name in ("pan_summary.xlsx", "pan_summary_summary.csv", "ssda903_header.csv"):
+        assert (pan / name).is_file()
+    assert (processed.outputs / "sufficiency/sufficiency.xlsx").is_file()
+    assert (processed.outputs / "equalities/equalities.xlsx").is_file()
+
+
+def test_a_withdrawn_authority_disappears_on_rebuild(
+    processed: DataArea, registry: Registry
+) -> None:
+    build_outputs(processed, registry, use_case="pan")
+    withdraw_agreement(processed, registry, "HAC", "pan", on=dt.date.today(), by="t")
+    result = build_outputs(processed, registry, use_case="pan")["pan"]
+    assert result.rebuilt and result.las == ("CAM",)
+    for path in (processed.outputs / "pan").resolve().glob("*.parquet"):
+        frame = pl.read_parquet(path)
+        if "LA" in frame.columns:
+            assert "HAC" not in set(frame["LA"]), path.name
+
+
+def test_rebuilding_with_nothing_new_changes_nothing(
+    processed: DataArea, registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = build_outputs(processed, registry)
+    trees = {name: _tree(processed.outputs / name) for name in first}
+    again = build_outputs(processed, registry)
+    assert not any(r.rebuilt for r in again.values())
+    assert {name: _tree(processed.outputs / name) for name in again} == trees
+    capsys.readouterr()
+    assert run(["outputs", "--data-dir", str(processed.root), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert set(payload) == {"equalities", "pan", "sufficiency"}
+    assert payload["pan"]["tables"]["ssda903_episodes"]["las"] == ["CAM", "HAC"]
+    assert {name: _tree(processed.outputs / name) for name in again} == trees
+    assert run(["outputs", "--data-dir", str(processed.root), "--use-case", "pan"]) == 0
+    assert "unchanged" in capsys.readouterr().out
+
+
+def test_report_figures_match_the_pooled_table_and_are_protected(
+    processed: DataArea, registry: Registry
+) -> None:
+    build_outputs(processed, registry)
+    folder = processed.outputs / "sufficiency"
+    episodes = pl.read_parquet(folder / "ssda903_episodes.parquet")
+    report = pl.read_csv(folder / "sufficiency_placement_type.csv", infer_schema=False)
+    end = dt.date(2024, 3, 31)
+    in_force = (
+        episodes.filter(
+            (pl.col("YEAR") >= 2024)
+            & (pl.col("DECOM") <= end)
+            & (pl.col("DEC").is_null() | (pl.col("DEC") > end))
+            & ~pl.col("LS").is_in(["V3", "V4"])
+        )
+        .sort("DECOM")
+        .group_by("CHILD")
+        .last()
+    )
+    expected = dict(in_force.group_by("PLACE").len().iter_rows())
+    shown = report.filter(
+        (pl.col("YEAR") == "2024")
+        & (pl.col("measure") == "at_31_march")
+        & (pl.col("LA") == "CAM")
+        & (pl.col("category") != "Total")
+    )
+    assert shown.height
+    for category, count in shown.select("category", "count").iter_rows():
+        if count != "[c]":
+            assert int(count) == expected.get(category, 0), category
+    hidden = shown.filter(pl.col("count") == "[c]")
+    primary = {c for c, n in expected.items() if 1 <= n <= 5}
+    assert primary <= set(hidden["category"])  # every small count is hidden
+    london = report.filter((pl.col("LA") == "London") & (pl.col("count") != "[c]"))
+    assert london.height and all(int(v) % 10 == 0 for v in london["count"])

@@ -1,0 +1,181 @@
+"""Pooling one table across collection years: the latest return of each key wins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from cld.engine.pooling import YEAR_LATEST, pool_years
+from cld.engine.spec.load import load_spec
+
+EPISODE_KEY = load_spec("ssda903", 2024).tables["episodes"].key
+HEADER_KEY = load_spec("ssda903", 2024).tables["header"].key
+
+SCHEMA: dict[str, Any] = {
+    "LA": pl.String,
+    "YEAR": pl.Int16,
+    "CHILD": pl.String,
+    "DECOM": pl.Date,
+    "PLACE": pl.String,
+}
+
+
+def frame(*rows: tuple[Any, ...], schema: dict[str, Any] = SCHEMA) -> pl.DataFrame:
+    """Rows as written, dates as ISO text."""
+    dates = [i for i, dtype in enumerate(schema.values()) if dtype == pl.Date]
+    parsed = [
+        tuple(
+            dt.date.fromisoformat(v) if i in dates and v is not None else v
+            for i, v in enumerate(row)
+        )
+        for row in rows
+    ]
+    return pl.DataFrame(parsed, schema=schema, orient="row")
+
+
+def pooled(*rows: tuple[Any, ...], schema: dict[str, Any] = SCHEMA) -> pl.DataFrame:
+    return frame(*rows, schema={**schema, YEAR_LATEST: pl.Int16})
+
+
+def test_the_schema_gives_the_keys_pooled_on() -> None:
+    assert EPISODE_KEY == ("CHILD", "DECOM")
+    assert HEADER_KEY == ("CHILD",)
+
+
+def test_the_latest_year_wins_and_each_key_is_kept_once() -> None:
+    y2023 = frame(
+        ("801", 2023, "c1", "2022-06-01", "U1"),
+        ("801", 2023, "c2", "2022-07-01", "K2"),
+    )
+    y2024 = frame(
+        ("801", 2024, "c1", "2022-06-01", "U3"),
+        ("801", 2024, "c3", "2023-05-01", "R1"),
+    )
+    out = pool_years([y2023, y2024], EPISODE_KEY)
+    expected = pooled(
+        ("801", 2024, "c1", "2022-06-01", "U3", 2024),
+        ("801", 2023, "c2", "2022-07-01", "K2", 2024),
+        ("801", 2024, "c3", "2023-05-01", "R1", 2024),
+    )
+    assert_frame_equal(out, expected)
+
+
+def test_columns_may_differ_between_years() -> None:
+    y2023 = frame(
+        ("801", 2023, "c1", "2022-06-01"),
+        ("801", 2023, "c2", "2022-07-01"),
+        schema={
+            "LA": pl.String,
+            "YEAR": pl.Int16,
+            "CHILD": pl.String,
+            "DECOM": pl.Date,
+        },
+    )
+    y2024 = frame(
+        ("801", 2024, "c2", "2022-07-01", "K2", "SC000001"),
+        schema={**SCHEMA, "URN": pl.String},
+    )
+    out = pool_years([y2023, y2024], EPISODE_KEY)
+    expected = pooled(
+        ("801", 2023, "c1", "2022-06-01", None, None, 2024),
+        ("801", 2024, "c2", "2022-07-01", "K2", "SC000001", 2024),
+        schema={**SCHEMA, "URN": pl.String},
+    )
+    assert_frame_equal(out, expected)
+
+
+def test_rows_with_a_null_in_the_key_are_kept_as_they_are() -> None:
+    y2023 = frame(
+        ("801", 2023, None, "2022-06-01", "U1"),
+        ("801", 2023, "c1", None, "U1"),
+    )
+    y2024 = frame(
+        ("801", 2024, None, "2022-06-01", "U1"),
+        ("801", 2024, "c1", None, "U1"),
+    )
+    out = pool_years([y2023, y2024], EPISODE_KEY)
+    expected = pooled(
+        ("801", 2023, "c1", None, "U1", 2024),
+        ("801", 2024, "c1", None, "U1", 2024),
+        ("801", 2023, None, "2022-06-01", "U1", 2024),
+        ("801", 2024, None, "2022-06-01", "U1", 2024),
+    )
+    assert_frame_equal(out, expected)
+
+
+def test_the_latest_year_is_each_authoritys_own() -> None:
+    y2023 = frame(
+        ("801", 2023, "c1", "2022-06-01", "U1"),
+        ("802", 2023, "c1", "2022-06-01", "U1"),
+    )
+    y2024 = frame(("801", 2024, "c9", "2023-06-01", "U1"))
+    out = pool_years([y2023, y2024], EPISODE_KEY)
+    expected = pooled(
+        ("801", 2023, "c1", "2022-06-01", "U1", 2024),
+        ("801", 2024, "c9", "2023-06-01", "U1", 2024),
+        ("802", 2023, "c1", "2022-06-01", "U1", 2023),
+    )
+    assert_frame_equal(out, expected)
+
+
+def test_a_key_of_one_column_pools_the_header() -> None:
+    schema = {"LA": pl.String, "YEAR": pl.Int16, "CHILD": pl.String, "SEX": pl.String}
+    y2023 = frame(("801", 2023, "c1", "1"), ("801", 2023, "c2", "2"), schema=schema)
+    y2024 = frame(("801", 2024, "c1", "2"), schema=schema)
+    out = pool_years([y2023, y2024], HEADER_KEY)
+    expected = pooled(
+        ("801", 2024, "c1", "2", 2024), ("801", 2023, "c2", "2", 2024), schema=schema
+    )
+    assert_frame_equal(out, expected)
+
+
+def test_the_order_is_the_same_whatever_order_the_rows_come_in() -> None:
+    y2023 = frame(
+        ("801", 2023, "c2", "2022-07-01", "K2"),
+        ("801", 2023, "c1", "2022-06-01", "U1"),
+        ("801", 2023, "c1", None, "U2"),
+        ("801", 2023, "c1", None, "U1"),
+    )
+    y2024 = frame(
+        ("801", 2024, "c1", "2022-06-01", "U4"),
+        ("801", 2024, "c1", "2022-06-01", "U3"),
+    )
+    expected = pooled(
+        ("801", 2024, "c1", "2022-06-01", "U3", 2024),
+        ("801", 2023, "c1", None, "U1", 2024),
+        ("801", 2023, "c1", None, "U2", 2024),
+        ("801", 2023, "c2", "2022-07-01", "K2", 2024),
+    )
+    forwards = pool_years([y2023, y2024], EPISODE_KEY)
+    backwards = pool_years([y2024.reverse(), y2023.reverse()], EPISODE_KEY)
+    assert_frame_equal(forwards, expected)
+    assert_frame_equal(backwards, expected)
+
+
+def test_the_year_column_may_be_named() -> None:
+    schema = {"LA": pl.String, "YR": pl.Int64, "CHILD": pl.String}
+    out = pool_years(
+        [frame(("801", 2023, "c1"), schema=schema)],
+        HEADER_KEY,
+        year="YR",
+    )
+    expected = pooled(("801", 2023, "c1", 2023), schema={**schema, "YR": pl.Int16})
+    assert_frame_equal(out, expected)
+
+
+def test_without_an_authority_column_the_latest_year_is_of_all_rows() -> None:
+    schema = {"YEAR": pl.Int16, "CHILD": pl.String, "SEX": pl.String}
+    y2023 = frame((2023, "c1", "1"), (2023, "c2", "2"), schema=schema)
+    y2024 = frame((2024, "c1", "2"), schema=schema)
+    out = pool_years([y2024, y2023], HEADER_KEY)
+    expected = pooled((2024, "c1", "2", 2024), (2023, "c2", "2", 2024), schema=schema)
+    assert_frame_equal(out, expected)
+
+
+def test_nothing_to_pool_is_a_mistake_of_the_caller() -> None:
+    with pytest.raises(ValueError, match="at least one frame"):
+        pool_years([], EPISODE_KEY)
