@@ -204,7 +204,7 @@ def demo(
                 area, registry, authority, paths, by="demo", key=DEMO_KEY
             )
             for path, report in zip(paths, result.reports, strict=True):
-                report.conformed = {}  # the typed tables are not needed: free them
+                report.conformed, report.rows = {}, {}  # not needed: free them
                 by_report[path] = report
             by_la[authority.code] = result.reports
             advance(authority.code)

@@ -75,6 +75,9 @@ class FileReport:
     issues: pl.DataFrame = field(default_factory=empty_issues)
     conformed: dict[str, pl.DataFrame] = field(default_factory=dict)
     """Each table as conformed, in the file's row order."""
+    rows: dict[str, pl.Series] = field(default_factory=dict)
+    """Each conformed table's row numbers (spreadsheet row or XML line), in the
+    same order as its frame."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -107,6 +110,7 @@ def _conform_all(
         result = conform_table(raw, spec.tables[name], spec_year, sort=False)
         report.tables[name] = result.frame.height
         report.conformed[name] = result.frame
+        report.rows[name] = result.rows
         frames.append(result.issues)
     report.issues = concat_issues(frames)
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
-from cld.engine.issues import IssueCode, empty_issues
+from cld.engine.issues import empty_issues
 from cld.engine.readers.table import ROW
 from cld.engine.spec.load import load_spec
 from cld.engine.spec.model import IDENTIFIERS, PersonalData, TableSpec
@@ -111,27 +111,10 @@ def _wants_postcodes(rules: Mapping[str, Rules]) -> bool:
 def _row_numbers(
     report: FileReport, table: str, frame: pl.DataFrame
 ) -> pl.Series | None:
-    """Each conformed row's number as the council sees it, when it can be known.
-
-    A conformed frame has no :data:`ROW` column (``conform_table`` drops it; taken
-    when present). For a CSV (the only format whose report has an ``encoding``) the
-    numbers are recovered: the reader numbers the data rows from 2 in file order,
-    and conforming (``sort=False``) keeps that order and drops only blank rows,
-    each reported as a ``blank_row`` warning. XML line numbers and workbook rows
-    cannot be recovered from the report: None, and issues have no row.
-    """
-    if ROW in frame.columns:
-        return frame.get_column(ROW).cast(pl.Int64)
-    if report.encoding is None:
-        return None
-    blank = report.issues.filter(
-        (pl.col("table") == table) & (pl.col("code") == IssueCode.BLANK_ROW.value)
-    ).get_column("row")
-    numbers = pl.int_range(
-        2, 2 + frame.height + blank.len(), dtype=pl.Int64, eager=True
-    )
-    rows = numbers.filter(~numbers.is_in(blank.implode()))
-    return rows if rows.len() == frame.height else None
+    """Each conformed row's number as the council sees it (spreadsheet row or XML
+    line), when the report has them for every row."""
+    rows = report.rows.get(table)
+    return rows if rows is not None and rows.len() == frame.height else None
 
 
 def enrich_table(

@@ -7,7 +7,7 @@ skipped *and* a warning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -36,6 +36,9 @@ class Conformed:
     """One typed column per schema column, in schema order, sorted by the table's
     sort order; bad cells are null."""
     issues: pl.DataFrame
+    rows: pl.Series = field(default_factory=lambda: pl.Series("row", [], pl.Int64))
+    """The row (spreadsheet row or XML line) each row of ``frame`` came from, in
+    the same order, so a later stage can point the authority at it."""
 
 
 def _header_issues(
@@ -258,7 +261,7 @@ def conform_table(
         issue_plans.append(_duplicate_keys(conformed, table))
     issue_frames = pl.collect_all(issue_plans)
 
-    frame = conformed.drop(ROW)
+    frame = conformed
     if sort and table.sort_by:
         frame = frame.sort(list(table.sort_by), nulls_last=True, maintain_order=True)
     header_issues = _header_issues(raw, table, year, match)
@@ -276,4 +279,5 @@ def conform_table(
     return Conformed(
         frame=frame.select(names),
         issues=issues.sort("row", nulls_last=False, maintain_order=True),
+        rows=frame.get_column(ROW).cast(pl.Int64).rename("row"),
     )

@@ -10,6 +10,7 @@ from builders import conform, csv_bytes, issue_tuples
 from cld.engine.conform.table import conform_table
 from cld.engine.issues import CATALOGUE, IssueCode
 from cld.engine.readers.csv import read_csv
+from cld.engine.spec.load import load_spec
 from cld.engine.spec.model import TableSpec
 
 EPISODE_HEADER = (
@@ -279,3 +280,18 @@ def test_every_issue_code_has_a_catalogue_entry():
     assert set(CATALOGUE) == set(IssueCode)
     for kind in CATALOGUE.values():
         assert kind.title and kind.template
+
+
+def test_each_conformed_row_keeps_the_row_it_came_from():
+    text = f"""
+        {EPISODE_HEADER}
+        B2,01/05/2023,S,C2,N1,U1,PR1,,,,N7 8JJ,N7 8JJ,SC123456
+        ,,,,,,,,,,,,
+        A1,01/04/2023,S,C2,N1,U1,PR1,,,,N7 8JJ,N7 8JJ,SC123456
+    """
+    result = conform(text, "episodes")  # sorted by child, then start
+    assert result.frame["CHILD"].to_list() == ["A1", "B2"]
+    assert result.rows.to_list() == [4, 2]  # the blank row 3 is skipped
+    spec = load_spec("ssda903", 2024).tables["episodes"]
+    unsorted = conform_table(read_csv(csv_bytes(text)), spec, 2024, sort=False)
+    assert unsorted.rows.to_list() == [2, 4]
