@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -196,6 +197,17 @@ def print_xml_result(console: Console, result: XmlBenchResult) -> None:
     )
 
 
+def _show(
+    as_json: bool, payload: dict[str, Any], show: Callable[[Console], None]
+) -> int:
+    """Print a benchmark's JSON or its table; a benchmark always exits 0."""
+    if as_json:
+        typer.echo(json.dumps(payload, indent=2))
+    else:
+        show(Console(highlight=False))
+    return ExitCode.OK
+
+
 def print_outputs_result(console: Console, result: OutputsBenchResult) -> None:
     table = Table(
         title=f"cld bench --outputs: {result.las} authorities × {result.years} years "
@@ -306,11 +318,11 @@ def bench(
             workdir=workdir,
             progress=lambda message: status.print(f"[dim]{message}…[/]"),
         )
-        if as_json:
-            typer.echo(json.dumps(outputs_result.to_json(), indent=2))
-        else:
-            print_outputs_result(Console(highlight=False), outputs_result)
-        return ExitCode.OK
+        return _show(
+            as_json,
+            outputs_result.to_json(),
+            lambda console: print_outputs_result(console, outputs_result),
+        )
     _check_dataset(dataset, year, rows)
     if dataset != _DATASET:
         xml_result = run_xml_benchmark(
@@ -322,11 +334,11 @@ def bench(
             workdir=workdir,
             progress=lambda message: status.print(f"[dim]{message}…[/]"),
         )
-        if as_json:
-            typer.echo(json.dumps(xml_result.to_json(), indent=2))
-        else:
-            print_xml_result(Console(highlight=False), xml_result)
-        return ExitCode.OK
+        return _show(
+            as_json,
+            xml_result.to_json(),
+            lambda console: print_xml_result(console, xml_result),
+        )
     result = run_benchmark(
         _DEFAULT_ROWS if rows is None else rows,
         year=year,
@@ -335,8 +347,6 @@ def bench(
         workdir=workdir,
         progress=lambda message: status.print(f"[dim]{message}…[/]"),
     )
-    if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
-    else:
-        print_result(Console(highlight=False), result)
-    return ExitCode.OK
+    return _show(
+        as_json, result.to_json(), lambda console: print_result(console, result)
+    )
