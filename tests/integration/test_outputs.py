@@ -146,3 +146,23 @@ def test_report_figures_match_the_pooled_table_and_are_protected(
     assert primary <= set(hidden["category"])  # every small count is hidden
     london = report.filter((pl.col("LA") == "London") & (pl.col("count") != "[c]"))
     assert london.height and all(int(v) % 10 == 0 for v in london["count"])
+
+
+def test_a_policy_change_trims_the_outputs_at_the_next_build(
+    processed: DataArea, registry: Registry
+) -> None:
+    from cld.governance.policy import policy_from_document
+
+    build_outputs(processed, registry, use_case="pan")
+    header = processed.outputs / "pan" / "ssda903_header.parquet"
+    assert "MC_DOB" in pl.read_parquet(header).columns
+    _, policy = registry.policy()
+    document = policy.document()
+    del document["use_cases"]["pan"]["datasets"]["ssda903"]["header"]["MC_DOB"]
+    del document["use_cases"]["pan"]["datasets"]["ssda903"]["oc3"]
+    registry.set_policy(policy_from_document(document), by="dpo", reason="less")
+    result = build_outputs(processed, registry, use_case="pan")["pan"]
+    assert result.rebuilt
+    assert "MC_DOB" not in pl.read_parquet(header).columns
+    assert "ssda903_oc3" not in result.tables
+    assert not (processed.outputs / "pan" / "ssda903_oc3.parquet").exists()

@@ -17,6 +17,7 @@ import hashlib
 import json
 import secrets
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,13 @@ from typing import Any
 import polars as pl
 
 from cld.engine.disclosure import rule_named
+from cld.engine.pooling import (
+    EPISODE_REPAIR,
+    EPISODE_SOURCE,
+    OPEN_IN_OLD_RETURN,
+    YEAR_LATEST,
+)
+from cld.engine.transforms.derived import LA, YEAR
 from cld.governance.agreements import add_years
 from cld.governance.use_case import UseCase
 from cld.pipeline.atomic import write_bytes_atomically
@@ -222,6 +230,22 @@ def _summary(frame: pl.DataFrame, kind: str) -> TableSummary:
     return TableSummary(rows=frame.height, las=las, years=years, kind=kind)
 
 
+POOLING_COLUMNS = (
+    LA,
+    YEAR,
+    YEAR_LATEST,
+    EPISODE_REPAIR,
+    EPISODE_SOURCE,
+    OPEN_IN_OLD_RETURN,
+)
+
+
+def _trimmed(frame: pl.DataFrame, kept: Mapping[str, object]) -> pl.DataFrame:
+    """Only the columns the policy in force keeps (a table published under an
+    earlier version may have more), with the pooling's own columns."""
+    return frame.select(c for c in frame.columns if c in kept or c in POOLING_COLUMNS)
+
+
 def _build(
     area: DataArea,
     link: Path,
@@ -238,8 +262,11 @@ def _build(
         groups: list[TableFiles] = group_files(published, use_case.name, None)
         summaries: dict[str, TableSummary] = {}
         for group in groups:
+            kept = use_case.kept(group.dataset, group.table)
+            if not kept:
+                continue  # the policy in force no longer has the table
             name = f"{group.dataset}_{group.table}"
-            frame = pool_table(group)
+            frame = _trimmed(pool_table(group), kept)
             pooled[name] = frame
             write_parquet(frame, staging / f"{name}.parquet")
             write_csv(frame, staging / f"{name}.csv")
