@@ -9,6 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from openpyxl import load_workbook
 from platform_builders import TEST_KEY, allow, files_of
 
 from cld.cli.app import run
@@ -76,7 +77,12 @@ def test_each_use_case_has_exactly_the_authorities_in_force(
     assert manifest["tables"]["ssda903_episodes"]["rows"] == episodes.height
     for name in ("pan_summary.xlsx", "pan_summary_summary.csv", "ssda903_header.csv"):
         assert (pan / name).is_file()
-    assert (processed.outputs / "sufficiency/sufficiency.xlsx").is_file()
+    book = load_workbook(processed.outputs / "sufficiency/sufficiency.xlsx")
+    notes = [row[0] for row in book["Notes"].iter_rows(values_only=True)]
+    assert notes[0] == "Placement sufficiency"
+    assert notes[-1].startswith("Disclosure control: Counts of 1 to 5")
+    assert not [n for n in notes if n and "``" in n]  # plain words, no markup
+    assert "placement_type" in book.sheetnames
     assert (processed.outputs / "equalities/equalities.xlsx").is_file()
 
 

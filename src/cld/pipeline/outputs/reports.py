@@ -12,6 +12,7 @@ definition, quoted in the notes of its workbook.
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -115,8 +116,23 @@ PAN = Layout(
 )
 
 
+_ROLE = re.compile(r":\w+:`~?\.?([^`]+)`")
+
+
+def _plain(text: str) -> str:
+    """Docstring markup as plain words: roles, literals and bold marks removed."""
+    text = _ROLE.sub(lambda m: m.group(1).rsplit(".", 1)[-1], text)
+    return text.replace("``", "").replace("**", "")
+
+
 def _notes(title: str, module: ModuleType) -> list[str]:
-    return [title, "", *(inspect.getdoc(module) or "").splitlines()]
+    """The report's definition (its module docstring), one paragraph or list item a
+    line, for the Notes sheet."""
+    lines: list[str] = [title, ""]
+    for paragraph in (inspect.getdoc(module) or "").split("\n\n"):
+        items = re.split(r"\n(?=- )", paragraph.strip())
+        lines.extend(_plain(" ".join(item.split())) for item in items if item)
+    return lines
 
 
 def _sufficiency(
