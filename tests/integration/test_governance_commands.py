@@ -123,6 +123,9 @@ def test_sign_dpia_status_and_withdraw(
     assert "withdrawn" in capsys.readouterr().out
     actions = [e.action for e in registry.events()]
     assert actions[-3:] == ["agreement_signed", "dpia_changed", "agreement_withdrawn"]
+    capsys.readouterr()
+    assert run(["audit", "verify", *dd]) == 0
+    assert "the audit log is intact" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

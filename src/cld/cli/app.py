@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from cld.cli import (
+    audit_command,
     bench_command,
     demo_command,
     docs_command,
@@ -47,6 +48,7 @@ app.command("init")(init_command.init)
 app.command("process")(process_command.process)
 app.command("outputs")(outputs_command.outputs)
 app.add_typer(governance_command.app)
+app.add_typer(audit_command.app)
 app.add_typer(policy_command.app)
 app.add_typer(retention_command.app)
 app.add_typer(sessions_command.app)

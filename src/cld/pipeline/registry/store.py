@@ -1,5 +1,6 @@
 """Reading and changing the registry. Every change is one transaction that also
-writes its ``events`` row, so the record can never miss an action that happened."""
+writes its ``events`` row, so the record can never miss an action that happened; the
+rows form a hash chain the database will not let anyone change (``audit.py``)."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from cld.governance.agreements import (
 )
 from cld.governance.authorities import Authority, authorities
 from cld.governance.policy import Policy, default_policy, policy_from_document
+from cld.pipeline.registry import audit
 from cld.pipeline.registry import tables as t
 from cld.pipeline.registry.database import engine_for, registry_url
 
@@ -66,6 +68,10 @@ class Event:
     la: str | None
     use_case: str | None
     detail: dict[str, Any]
+    source: str | None
+    outcome: str
+    previous_hash: str
+    hash: str
 
 
 class Registry:
@@ -77,8 +83,10 @@ class Registry:
     # -- set-up ---------------------------------------------------------------
 
     def create(self, *, by: str) -> bool:
-        """Create the tables and load the defaults; False when they were there."""
+        """Create the tables, make ``events`` append-only and load the defaults;
+        False when they were there. Idempotent."""
         t.metadata.create_all(self.engine)
+        audit.install_append_only(self.engine)
         with self.engine.begin() as db:
             if db.execute(select(t.policy_versions.c.version).limit(1)).first():
                 return False
@@ -502,14 +510,31 @@ class Registry:
         la: str | None = None,
         use_case: str | None = None,
         detail: dict[str, Any] | None = None,
+        source: str | None = None,
+        outcome: str = audit.Outcome.DONE,
     ) -> None:
+        """Record an action done (or, ``outcome="refused"``, refused) elsewhere."""
         with self.engine.begin() as db:
-            _record(db, action, by=by, la=la, use_case=use_case, detail=detail)
+            _record(
+                db,
+                action,
+                by=by,
+                la=la,
+                use_case=use_case,
+                detail=detail,
+                source=source,
+                outcome=outcome,
+            )
 
-    def events(self, action: str | None = None) -> list[Event]:
+    def events(
+        self, action: str | None = None, *, la: str | None = None
+    ) -> list[Event]:
+        """The record, oldest first; only ``action``'s, or ``la``'s, when given."""
         query = select(t.events).order_by(t.events.c.id)
         if action is not None:
             query = query.where(t.events.c.action == action)
+        if la is not None:
+            query = query.where(t.events.c.la == la)
         with self.engine.connect() as db:
             return [
                 Event(**{**row._mapping, "at": _aware(row.at)})
@@ -541,16 +566,21 @@ def _record(
     la: str | None = None,
     use_case: str | None = None,
     detail: dict[str, Any] | None = None,
+    source: str | None = None,
+    outcome: str = audit.Outcome.DONE,
 ) -> None:
-    db.execute(
-        insert(t.events).values(
-            at=now(),
-            actor=by,
-            action=action,
-            la=la,
-            use_case=use_case,
-            detail=detail or {},
-        )
+    """Append the event to the chain in ``db``'s transaction: its ``hash`` is the
+    sha256 of the last event's hash and its content, read under the chain's lock
+    (:func:`audit.append_event` says how each backend keeps one chain)."""
+    audit.append_event(
+        db,
+        action,
+        by=by,
+        la=la,
+        use_case=use_case,
+        detail=detail,
+        source=source,
+        outcome=outcome,
     )
 
 

@@ -2,6 +2,9 @@
 
 ``events`` is the record of every governance and processing action: rows are only
 ever added, and hold no foreign keys, so the record never blocks deleting live data.
+Each event also holds the hash of the one before it and its own, so a changed or
+missing row shows, and the database refuses to change or delete one (triggers that
+``Registry.create`` installs): see ``audit.py``.
 """
 
 from __future__ import annotations
@@ -114,11 +117,40 @@ sessions = Table(
 events = Table(
     "events",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "id",
+        Integer,
+        primary_key=True,
+        autoincrement=True,
+        comment="the last id + 1, given under the chain's lock: no gaps",
+    ),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("action", String(64), nullable=False),
     Column("la", String(8)),
     Column("use_case", String(64)),
     Column("detail", JSON, nullable=False),
+    Column("source", String(100), comment='where from: an IP address, or "cli"'),
+    Column(
+        "outcome",
+        String(16),
+        nullable=False,
+        default="done",
+        comment='"done", or "refused" for an attempt that was refused',
+    ),
+    Column(
+        "previous_hash",
+        String(64),
+        nullable=False,
+        unique=True,
+        comment="the hash of the event before (64 zeros for the first): one chain, "
+        "never a fork",
+    ),
+    Column(
+        "hash",
+        String(64),
+        nullable=False,
+        unique=True,
+        comment="sha256 of previous_hash and this row's content",
+    ),
 )
