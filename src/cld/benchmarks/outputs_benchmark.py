@@ -9,13 +9,11 @@ The registry is the embedded SQLite one, whatever ``DATABASE_URL`` says.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,7 @@ from cld.governance.authorities import authorities
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.pseudonym_key import DEMO_KEY
 from cld.pipeline.registry import open_registry
-from cld.pipeline.registry.database import DATABASE_URL_ENV, dispose_engines
+from cld.pipeline.registry.database import dispose_engines
 from cld.pipeline.session import process_files
 from cld.synthetic.generate import write_synthetic
 
@@ -72,17 +70,6 @@ class OutputsBenchResult:
         }
 
 
-@contextlib.contextmanager
-def _embedded_registry() -> Iterator[None]:
-    saved = os.environ.pop(DATABASE_URL_ENV, None)
-    try:
-        yield
-    finally:
-        dispose_engines()
-        if saved is not None:
-            os.environ[DATABASE_URL_ENV] = saved
-
-
 def run_outputs_benchmark(
     las: int,
     years: int,
@@ -99,48 +86,45 @@ def run_outputs_benchmark(
     chosen_years = list(range(min(last, 2026) - years + 1, min(last, 2026) + 1))
     folder = workdir or Path(tempfile.mkdtemp(prefix="cld-bench-outputs-"))
     try:
-        with _embedded_registry():
-            progress(f"generating {las} authorities × {years} years")
-            start = time.perf_counter()
-            summary = write_synthetic(
-                folder / "returns",
-                chosen,
-                chosen_years,
-                children=children,
-                seed=seed,
-                messiness=0.0,
-                datasets=DATASETS,
+        progress(f"generating {las} authorities × {years} years")
+        start = time.perf_counter()
+        summary = write_synthetic(
+            folder / "returns",
+            chosen,
+            chosen_years,
+            children=children,
+            seed=seed,
+            messiness=0.0,
+            datasets=DATASETS,
+        )
+        generated = time.perf_counter() - start
+        area = DataArea(folder / "platform")
+        area.create()
+        registry = open_registry(area.registry_file, must_exist=False, embedded=True)
+        registry.create(by="bench")
+        _, policy = registry.policy()
+        signed_on = dt.date.today() - dt.timedelta(days=1)
+        for authority in chosen:
+            for name in policy.use_cases:
+                registry.sign(authority.code, name, on=signed_on, by="bench")
+            registry.set_dpia(
+                authority.code,
+                status=DpiaStatus.APPROVED,
+                covers=frozenset(policy.use_cases),
+                on=signed_on,
+                by="bench",
             )
-            generated = time.perf_counter() - start
-            area = DataArea(folder / "platform")
-            area.create()
-            registry = open_registry(area.registry_file, must_exist=False)
-            registry.create(by="bench")
-            _, policy = registry.policy()
-            signed_on = dt.date.today() - dt.timedelta(days=1)
-            for authority in chosen:
-                for name in policy.use_cases:
-                    registry.sign(authority.code, name, on=signed_on, by="bench")
-                registry.set_dpia(
-                    authority.code,
-                    status=DpiaStatus.APPROVED,
-                    covers=frozenset(policy.use_cases),
-                    on=signed_on,
-                    by="bench",
-                )
-            progress("processing every authority's files")
-            start = time.perf_counter()
-            for authority in chosen:
-                paths = [p for p in summary.files if p.parent.name == authority.code]
-                process_files(
-                    area, registry, authority, paths, by="bench", key=DEMO_KEY
-                )
-            processed = time.perf_counter() - start
-            dispose_engines()
-            progress("building every output (a fresh process)")
-            first = run_child("cld.benchmarks.outputs_build", [str(area.root)])
-            progress("building again with nothing new")
-            second = run_child("cld.benchmarks.outputs_build", [str(area.root)])
+        progress("processing every authority's files")
+        start = time.perf_counter()
+        for authority in chosen:
+            paths = [p for p in summary.files if p.parent.name == authority.code]
+            process_files(area, registry, authority, paths, by="bench", key=DEMO_KEY)
+        processed = time.perf_counter() - start
+        dispose_engines()
+        progress("building every output (a fresh process)")
+        first = run_child("cld.benchmarks.outputs_build", [str(area.root)])
+        progress("building again with nothing new")
+        second = run_child("cld.benchmarks.outputs_build", [str(area.root)])
     finally:
         if workdir is None:
             shutil.rmtree(folder, ignore_errors=True)

@@ -22,7 +22,7 @@ from cld.pipeline.registry import open_registry
 
 def measure_outputs_build(root: Path, on: dt.date | None = None) -> dict[str, Any]:
     area = DataArea(root)
-    registry = open_registry(area.registry_file)
+    registry = open_registry(area.registry_file, embedded=True)
     baseline = peak_mib()
     start, cpu = time.perf_counter(), time.process_time()
     results = build_outputs(area, registry, today=on)

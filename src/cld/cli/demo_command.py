@@ -182,7 +182,7 @@ def demo(
 
     area = DataArea(out / PLATFORM)
     area.create()
-    registry = open_registry(area.registry_file, must_exist=False)
+    registry = open_registry(area.registry_file, must_exist=False, embedded=True)
     registry.create(by="demo")
     flowing = sign_demo_agreements(registry, chosen, on=dt.date.today())
     console.print(

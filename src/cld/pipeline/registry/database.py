@@ -14,10 +14,10 @@ from cld.engine.errors import UsageError
 DATABASE_URL_ENV = "DATABASE_URL"
 
 
-def registry_url(registry_file: Path) -> URL:
-    """``DATABASE_URL`` when set (PostgreSQL in production and CI), otherwise the
-    SQLite file in the data area."""
-    text = os.environ.get(DATABASE_URL_ENV, "").strip()
+def registry_url(registry_file: Path, *, embedded: bool = False) -> URL:
+    """``DATABASE_URL`` when set (PostgreSQL in production and CI), otherwise (or
+    when ``embedded``) the SQLite file in the data area."""
+    text = "" if embedded else os.environ.get(DATABASE_URL_ENV, "").strip()
     if not text:
         return URL.create("sqlite", database=str(registry_file))
     try:

@@ -547,9 +547,13 @@ class Registry:
             yield db
 
 
-def open_registry(registry_file: Path, *, must_exist: bool = True) -> Registry:
-    """The registry of a data area (or of ``DATABASE_URL``)."""
-    registry = Registry(engine_for(registry_url(registry_file)))
+def open_registry(
+    registry_file: Path, *, must_exist: bool = True, embedded: bool = False
+) -> Registry:
+    """The registry of a data area (or of ``DATABASE_URL``). ``embedded`` keeps it
+    in the data area's SQLite file whatever ``DATABASE_URL`` says (the demo and the
+    benchmarks run on the embedded defaults)."""
+    registry = Registry(engine_for(registry_url(registry_file, embedded=embedded)))
     if must_exist and not registry.ready():
         raise UsageError(
             f"no registry at {registry_file.parent} (or DATABASE_URL); run "
