@@ -18,8 +18,10 @@ from cld.cli import (
     policy_command,
     process_command,
     retention_command,
+    serve_command,
     sessions_command,
     synth_command,
+    users_command,
     validate_command,
 )
 from cld.engine.errors import CldError, ExitCode, exit_code_for
@@ -52,6 +54,8 @@ app.add_typer(audit_command.app)
 app.add_typer(policy_command.app)
 app.add_typer(retention_command.app)
 app.add_typer(sessions_command.app)
+app.command("serve")(serve_command.serve)
+app.add_typer(users_command.app)
 
 
 def run(args: list[str] | None = None) -> int:

@@ -1,0 +1,36 @@
+"""``cld serve``: the portal on a production WSGI server (waitress), static files
+served by WhiteNoise, after bringing the portal's tables up to date."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cld.cli.options import DataDirOption, open_area
+from cld.engine.errors import ExitCode
+
+
+def serve(
+    data_dir: DataDirOption,
+    host: Annotated[
+        str, typer.Option("--host", help="The address to listen on.")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", help="The port.", min=1, max=65535)
+    ] = 8000,
+) -> int:
+    """Serve the web portal for the data area."""
+    open_area(data_dir)
+    from django.core.management import call_command
+    from waitress import serve as waitress_serve
+
+    from cld.portal import configure
+
+    configure(data_dir)
+    call_command("migrate", interactive=False, verbosity=0)
+    from cld.portal.wsgi import application
+
+    typer.echo(f"Serving the portal on http://{host}:{port}/ (Ctrl-C stops it)")
+    waitress_serve(application, host=host, port=port, threads=8)
+    return ExitCode.OK

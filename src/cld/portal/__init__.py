@@ -1,0 +1,32 @@
+"""The web portal (Django): accounts and roles, pages, and later uploads, reports,
+dashboards, downloads and the API. Views stay thin: they check a permission and
+call ``cld.pipeline``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+SETTINGS_MODULE = "cld.portal.settings"
+DATA_DIR_ENV = "CLD_DATA_DIR"
+
+
+def configure(data_dir: Path) -> None:
+    """Point Django at the data area ``data_dir`` and set it up (once per process;
+    a second call for another data area is refused)."""
+    import django
+    from django.conf import settings
+
+    from cld.engine.errors import UsageError
+
+    wanted = data_dir.resolve()
+    if settings.configured:
+        if Path(settings.CLD_DATA_DIR) != wanted:
+            raise UsageError(
+                f"the portal is already set up for {settings.CLD_DATA_DIR}, "
+                f"not {wanted}"
+            )
+        return
+    os.environ[DATA_DIR_ENV] = str(wanted)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", SETTINGS_MODULE)
+    django.setup()

@@ -1,0 +1,144 @@
+"""The portal's tests: Django set up on a data area of their own for the whole
+test session (with two authorities' synthetic returns processed), on SQLite in
+that area or, when ``DATABASE_URL`` names PostgreSQL, in a fresh schema dropped at
+the end. Settings are chosen here, not in pyproject, so other tests never load
+Django."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import secrets
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import django
+import pytest
+import sqlalchemy as sa
+from platform_builders import TEST_KEY, allow, ssda903_files
+from sqlalchemy.engine import make_url
+
+_ROOT = Path(tempfile.mkdtemp(prefix="cld-portal-tests-"))
+DATA_DIR = _ROOT / "data"
+_POSTGRES = os.environ.get("DATABASE_URL", "")
+_SCHEMA = f"portal_{secrets.token_hex(6)}"
+
+os.environ["CLD_ENV"] = "test"
+os.environ["CLD_DATA_DIR"] = str(DATA_DIR)
+os.environ["DJANGO_SETTINGS_MODULE"] = "cld.portal.settings"
+if _POSTGRES:
+    _url = make_url(_POSTGRES).set(drivername="postgresql+psycopg")
+    _admin = sa.create_engine(_url, poolclass=sa.pool.NullPool)
+    with _admin.begin() as _db:
+        _db.execute(sa.text(f"CREATE SCHEMA {_SCHEMA}"))
+    os.environ["DATABASE_URL"] = _url.update_query_dict(
+        {"options": f"-csearch_path={_SCHEMA}"}
+    ).render_as_string(hide_password=False)
+
+django.setup()  # the test modules import the portal's models
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _portal_area() -> Iterator[Path]:
+    """The data area: registry, CAM (pan, sufficiency) and HAC (pan) in force, and
+    one session of each authority's SSDA903 returns processed."""
+    from cld.cli.app import run
+    from cld.engine.transforms.pseudonymise import PseudonymKey
+    from cld.pipeline.data_area import DataArea
+    from cld.pipeline.registry import open_registry
+    from cld.pipeline.registry.database import dispose_engines
+    from cld.pipeline.session import process_files
+
+    area = DataArea(DATA_DIR)
+    area.create()
+    registry = open_registry(area.registry_file, must_exist=False)
+    registry.create(by="test")
+    synthetic = _ROOT / "synthetic"
+    assert (
+        run(
+            [
+                "synth",
+                "--out",
+                str(synthetic),
+                "--la",
+                "CAM,HAC",
+                "--years",
+                "2024",
+                "--datasets",
+                "ssda903",
+                "--children",
+                "20",
+                "--seed",
+                "3",
+            ]
+        )
+        == 0
+    )
+    allow(registry, "CAM", "pan", "sufficiency")
+    allow(registry, "HAC", "pan")
+    for la in ("CAM", "HAC"):
+        process_files(
+            area,
+            registry,
+            registry.authority(la),
+            ssda903_files(synthetic, la, 2024, "header", "episodes"),
+            by="test",
+            key=PseudonymKey(TEST_KEY.encode()),
+            today=dt.date.today(),
+        )
+    yield DATA_DIR
+    from django.db import connections
+
+    connections.close_all()
+    dispose_engines()
+    if _POSTGRES:
+        with _admin.begin() as db:
+            db.execute(sa.text(f"DROP SCHEMA {_SCHEMA} CASCADE"))
+        _admin.dispose()
+    shutil.rmtree(_ROOT, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_portal_area: Path, django_db_blocker: Any) -> None:
+    """Use the portal's own database (the data area's SQLite file or the test
+    schema), brought up to date by its migrations, instead of a test database."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("migrate", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def data_dir(_portal_area: Path) -> Path:
+    return _portal_area
+
+
+Member = Callable[..., Any]
+
+
+@pytest.fixture
+def member(transactional_db: None) -> Member:
+    """Make a user with a role: ``member("la-uploader", la="CAM")``."""
+    from django.contrib.auth import get_user_model
+
+    from cld.portal.accounts.models import Membership
+
+    def make(
+        role: str | None,
+        *,
+        la: str = "",
+        use_cases: tuple[str, ...] = (),
+        password: str = "correct horse battery staple",
+    ) -> Any:
+        name = f"{role or 'nobody'}-{la or 'x'}-{secrets.token_hex(3)}"
+        user = get_user_model().objects.create_user(username=name, password=password)
+        if role is not None:
+            Membership.objects.create(
+                user=user, role=role, la=la, use_cases=list(use_cases)
+            )
+        return user
+
+    return make
