@@ -60,7 +60,7 @@ def test_missing_settings_are_all_named() -> None:
 def test_development_uses_a_fake_key_that_says_so() -> None:
     from django.conf import settings
 
-    assert settings.SECRET_KEY == environment.FAKE_SECRET_KEY
+    assert settings.SECRET_KEY == environment.DEVELOPMENT_ONLY_KEY
     assert "never-use-in-production" in settings.SECRET_KEY
     assert settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
 

@@ -15,7 +15,7 @@ from cld.pipeline.data_area import REGISTRY_FILE
 
 ENVIRONMENTS = ("production", "development", "test")
 PRODUCTION_NEEDS = ("DJANGO_SECRET_KEY", "CLD_PSEUDONYM_KEY", "DATABASE_URL")
-FAKE_SECRET_KEY = "insecure-development-only-secret-key-never-use-in-production"
+DEVELOPMENT_ONLY_KEY = "insecure-development-only-secret-key-never-use-in-production"
 """Development and tests only: it says what it is, and production refuses to run
 without a real one."""
 

@@ -15,7 +15,7 @@ if PRODUCTION:
 
 CLD_DATA_DIR = environment.data_dir()
 SECRET_KEY = (
-    os.environ["DJANGO_SECRET_KEY"] if PRODUCTION else environment.FAKE_SECRET_KEY
+    os.environ["DJANGO_SECRET_KEY"] if PRODUCTION else environment.DEVELOPMENT_ONLY_KEY
 )
 DEBUG = not PRODUCTION and os.environ.get("CLD_DEBUG", "") == "1"
 ALLOWED_HOSTS = environment.hosts()
