@@ -16,6 +16,7 @@ from pathlib import Path
 
 import polars as pl
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from cld.engine.disclosure import neutralise_formulae, neutralise_text
 from cld.pipeline.atomic import write_atomically
@@ -61,21 +62,20 @@ def write_workbook(
 ) -> Path:
     """A workbook with a Notes sheet, then one sheet per table (header row frozen,
     filters on); numbers written as numbers, symbols such as ``[c]`` as text."""
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = "Notes"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("Notes")
     for line in notes:
         sheet.append([neutralise_text(line)])
     taken = {"notes"}
     for name, frame in tables.items():
         page = book.create_sheet(_sheet_title(name, taken))
+        page.freeze_panes = "A2"
+        if frame.height:
+            last = get_column_letter(max(frame.width, 1))
+            page.auto_filter.ref = f"A1:{last}{frame.height + 1}"
         page.append([neutralise_text(c) for c in frame.columns])
         for row in frame.iter_rows():
             page.append([_cell(v) for v in row])
-        page.freeze_panes = "A2"
-        if frame.height:
-            page.auto_filter.ref = page.dimensions
     book.properties.created = FIXED_TIME
     book.properties.modified = FIXED_TIME
     book.properties.creator = "Child Level Data platform"
