@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -37,10 +38,11 @@ def authorities() -> tuple[Authority, ...]:
     )
 
 
-def find_authority(text: str) -> Authority:
-    """The authority named by its code, DfE number, ONS code or name."""
+def find_authority(text: str, among: Iterable[Authority] | None = None) -> Authority:
+    """The authority named by its code, DfE number, ONS code or name, among
+    ``among`` (default: every authority the platform ships)."""
     wanted = text.strip().casefold()
-    for authority in authorities():
+    for authority in authorities() if among is None else among:
         names = (authority.code, str(authority.dfe), authority.ons, authority.name)
         if wanted in (n.casefold() for n in names):
             return authority

@@ -27,7 +27,7 @@ from cld.governance.agreements import (
     no_agreement,
     no_dpia,
 )
-from cld.governance.authorities import Authority, authorities
+from cld.governance.authorities import Authority, authorities, find_authority
 from cld.governance.policy import Policy, default_policy, policy_from_document
 from cld.pipeline.registry import audit
 from cld.pipeline.registry import tables as t
@@ -113,7 +113,7 @@ class Registry:
             self._store_policy(
                 db, default_policy(), by=by, reason="the platform's default policy"
             )
-            _record(db, "registry_created", by=by)
+            audit.append_event(db, "registry_created", by=by)
         return True
 
     def ready(self) -> bool:
@@ -131,15 +131,7 @@ class Registry:
 
     def authority(self, text: str) -> Authority:
         """The authority named by its code, DfE number, ONS code or name."""
-        wanted = text.strip().casefold()
-        for authority in self.authorities():
-            names = (authority.code, str(authority.dfe), authority.ons, authority.name)
-            if wanted in (n.casefold() for n in names):
-                return authority
-        raise UsageError(
-            f"unknown local authority {text!r}; use a code such as CAM, a DfE "
-            "number such as 202, or a name such as Camden"
-        )
+        return find_authority(text, self.authorities())
 
     # -- policy ---------------------------------------------------------------
 
@@ -216,7 +208,7 @@ class Registry:
                 )
             else:
                 db.execute(insert(t.use_cases).values(name=name, **values))
-        _record(
+        audit.append_event(
             db,
             "policy_changed",
             by=by,
@@ -366,7 +358,7 @@ class Registry:
                         la=la, use_case=use_case, **values, **stamp
                     )
                 )
-            _record(
+            audit.append_event(
                 db,
                 action,
                 by=by,
@@ -415,7 +407,7 @@ class Registry:
                 db.execute(update(t.dpias).where(t.dpias.c.la == la).values(values))
             else:
                 db.execute(insert(t.dpias).values(la=la, **values))
-            _record(
+            audit.append_event(
                 db,
                 "dpia_changed",
                 by=by,
@@ -450,7 +442,7 @@ class Registry:
                     policy_version=policy_version,
                 )
             )
-            _record(
+            audit.append_event(
                 db,
                 "session_started",
                 by=by,
@@ -470,7 +462,7 @@ class Registry:
                 .where(t.sessions.c.id == session_id)
                 .values(status=status, finished_at=now(), summary=summary)
             )
-            _record(
+            audit.append_event(
                 db,
                 f"session_{status}",
                 by=by,
@@ -517,7 +509,7 @@ class Registry:
     ) -> None:
         """Record an action done (or, ``outcome="refused"``, refused) elsewhere."""
         with self.engine.begin() as db:
-            _record(
+            audit.append_event(
                 db,
                 action,
                 by=by,
@@ -562,32 +554,6 @@ def open_registry(
             f"`cld init --data-dir {registry_file.parent}` first"
         )
     return registry
-
-
-def _record(
-    db: Connection,
-    action: str,
-    *,
-    by: str,
-    la: str | None = None,
-    use_case: str | None = None,
-    detail: dict[str, Any] | None = None,
-    source: str | None = None,
-    outcome: str = audit.Outcome.DONE,
-) -> None:
-    """Append the event to the chain in ``db``'s transaction: its ``hash`` is the
-    sha256 of the last event's hash and its content, read under the chain's lock
-    (:func:`audit.append_event` says how each backend keeps one chain)."""
-    audit.append_event(
-        db,
-        action,
-        by=by,
-        la=la,
-        use_case=use_case,
-        detail=detail,
-        source=source,
-        outcome=outcome,
-    )
 
 
 def _plain(value: Any) -> Any:
