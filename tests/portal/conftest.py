@@ -27,6 +27,7 @@ _POSTGRES = os.environ.get("DATABASE_URL", "")
 _SCHEMA = f"portal_{secrets.token_hex(6)}"
 
 os.environ["CLD_ENV"] = "test"
+os.environ["CLD_PSEUDONYM_KEY"] = TEST_KEY  # uploads through the portal use it
 os.environ["CLD_DATA_DIR"] = str(DATA_DIR)
 os.environ["DJANGO_SETTINGS_MODULE"] = "cld.portal.settings"
 if _POSTGRES:
@@ -43,11 +44,12 @@ django.setup()  # the test modules import the portal's models
 
 @pytest.fixture(scope="session", autouse=True)
 def _portal_area() -> Iterator[Path]:
-    """The data area: registry, CAM (pan, sufficiency) and HAC (pan) in force, and
-    one session of each authority's SSDA903 returns processed."""
+    """The data area: registry, CAM (pan, sufficiency) and HAC (pan) in force, one
+    session of each authority's SSDA903 returns processed, and the outputs built."""
     from cld.cli.app import run
     from cld.engine.transforms.pseudonymise import PseudonymKey
     from cld.pipeline.data_area import DataArea
+    from cld.pipeline.outputs.build import build_outputs
     from cld.pipeline.registry import open_registry
     from cld.pipeline.registry.database import dispose_engines
     from cld.pipeline.session import process_files
@@ -89,6 +91,7 @@ def _portal_area() -> Iterator[Path]:
             key=PseudonymKey(TEST_KEY.encode()),
             today=dt.date.today(),
         )
+    build_outputs(area, registry)
     yield DATA_DIR
     from django.db import connections
 

@@ -29,7 +29,14 @@ def patterns(
 def url_of(pattern: URLPattern) -> str:
     converters: dict[str, Any] = getattr(pattern.pattern, "converters", {})
     assert pattern.name, f"{pattern.pattern} has no name"
-    return reverse(pattern.name, kwargs={name: "CAM" for name in converters})
+    values = {"IntConverter": 1}
+    return reverse(
+        pattern.name,
+        kwargs={
+            name: values.get(type(converter).__name__, "CAM")
+            for name, converter in converters.items()
+        },
+    )
 
 
 ALL = list(patterns())

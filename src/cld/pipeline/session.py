@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import secrets
 import shutil
 import stat
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cld.engine.errors import UploadTooLargeError
+from cld.engine.errors import UploadTooLargeError, UsageError
 from cld.engine.issues import IssueCode, concat_issues
 from cld.engine.transforms.pseudonymise import Pseudonymiser, PseudonymKey
 from cld.engine.validate import FileReport, max_upload_bytes
@@ -97,6 +98,9 @@ class SessionResult:
         return {"session": self.session, "files": [r.to_json() for r in self.reports]}
 
 
+SESSION_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[A-Z0-9]{2,8}-[0-9a-f]{6}")
+
+
 def new_session_id(la: str, at: dt.datetime) -> str:
     return f"{at:%Y%m%dT%H%M%SZ}-{la}-{secrets.token_hex(3)}"
 
@@ -112,15 +116,20 @@ def process_files(
     today: dt.date | None = None,
     max_bytes: int | None = None,
     on_stage: StageHook | None = None,
+    session_id: str | None = None,
 ) -> SessionResult:
-    """Run one session for ``authority`` over ``paths`` and return what it did."""
+    """Run one session for ``authority`` over ``paths`` and return what it did.
+    ``session_id`` (from :func:`new_session_id`) lets a caller that queues the work
+    name the session before it starts."""
     area.check()
     stage = on_stage or (lambda name: None)
     received_at = now()
     day = today or received_at.date()
     version, policy = registry.policy()
     permissions = registry.permissions(authority.code, day)
-    session_id = new_session_id(authority.code, received_at)
+    session_id = session_id or new_session_id(authority.code, received_at)
+    if not SESSION_ID.fullmatch(session_id) or f"-{authority.code}-" not in session_id:
+        raise UsageError(f"{session_id!r} is not a session id for {authority.code}")
     la = authority.code
     with la_lock(area, la):
         _clear_dead_sessions(area, registry, la)
@@ -356,6 +365,7 @@ def _archive(
             "sha256": item.sha256 or None,
             "dataset": report.dataset,
             "year": report.year,
+            "year_reason": report.year_reason,
             "term": report.term,
             "tables": report.tables,
             "issues": report.counts,

@@ -17,6 +17,8 @@ CLD_DATA_DIR = environment.data_dir()
 SECRET_KEY = (
     os.environ["DJANGO_SECRET_KEY"] if PRODUCTION else environment.DEVELOPMENT_ONLY_KEY
 )
+CLD_DEMO = not PRODUCTION and os.environ.get("CLD_DEMO", "") == "1"
+"""The demo (``make demo``): synthetic data, second factor off, said on every page."""
 DEBUG = not PRODUCTION and os.environ.get("CLD_DEBUG", "") == "1"
 ALLOWED_HOSTS = environment.hosts()
 
@@ -28,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "cld.portal.apps.PortalConfig",
     "cld.portal.accounts.apps.AccountsConfig",
+    "cld.portal.uploads.apps.UploadsConfig",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -50,6 +53,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "cld.portal.navigation.navigation",
             ],
         },
     }

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import include, path
 
 from cld.portal.accounts import views as accounts
 from cld.portal.pages import health, shared, start
@@ -14,6 +14,11 @@ urlpatterns = [
     path("sign-out/", accounts.sign_out, name="sign-out"),
     path("health/", health.health, name="health"),
     path("authorities/<str:la>/shared/", shared.shared, name="shared"),
+    path("", include("cld.portal.uploads.urls")),
+    path("", include("cld.portal.governance.urls")),
+    path("", include("cld.portal.hub.urls")),
+    path("", include("cld.portal.administration.urls")),
+    path("api/v1/", include("cld.portal.api.urls")),
 ]
 
 handler403 = "cld.portal.errors.refused"
