@@ -122,10 +122,38 @@ def data_dir(_portal_area: Path) -> Path:
 Member = Callable[..., Any]
 
 
+def _second_factor_on_force_login(
+    sender: Any, request: Any, user: Any, **_: Any
+) -> None:
+    """``Client.force_login`` signs in with a bare request (no client address):
+    give such a session the user's second factor too, as if its code had been
+    entered, so page tests need not type codes. Real sign-ins (the sign-in tests, the
+    browser tests) go through the two-factor page."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if request is None or "REMOTE_ADDR" in request.META:
+        return
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        request.session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _force_login_gives_second_factor() -> Iterator[None]:
+    from django.contrib.auth.signals import user_logged_in
+
+    user_logged_in.connect(_second_factor_on_force_login, dispatch_uid="cld-tests")
+    yield
+    user_logged_in.disconnect(dispatch_uid="cld-tests")
+
+
 @pytest.fixture
 def member(transactional_db: None) -> Member:
-    """Make a user with a role: ``member("la-uploader", la="CAM")``."""
+    """Make a user with a role: ``member("la-uploader", la="CAM")``, with a
+    confirmed authenticator (``user.totp_device``)."""
     from django.contrib.auth import get_user_model
+    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from cld.portal.accounts.models import Membership
 
@@ -142,6 +170,9 @@ def member(transactional_db: None) -> Member:
             Membership.objects.create(
                 user=user, role=role, la=la, use_cases=list(use_cases)
             )
+        user.totp_device = TOTPDevice.objects.create(  # type: ignore[attr-defined]
+            user=user, name="authenticator app", confirmed=True
+        )
         return user
 
     return make

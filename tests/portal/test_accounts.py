@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.exceptions import PermissionDenied
+from django.test import RequestFactory
 
 from cld.cli import users_command
 from cld.engine.errors import UsageError
@@ -85,7 +86,7 @@ def test_users_add_prints_a_password_once(
 ) -> None:
     assert _add(data_dir, "ann", "la-uploader", la="Camden") == 0
     password = capsys.readouterr().out.strip().splitlines()[-1]
-    user = authenticate(username="ann", password=password)
+    user = authenticate(RequestFactory().post("/"), username="ann", password=password)
     assert user is not None
     assert Membership.objects.get(user=user).la == "CAM"
     event = registry().events("user_added")[-1]
@@ -111,7 +112,9 @@ def test_users_add_reads_the_password_from_stdin(
         == 0
     )
     assert "a long enough passphrase" not in capsys.readouterr().out
-    assert authenticate(username="bob", password="a long enough passphrase")
+    assert authenticate(
+        RequestFactory().post("/"), username="bob", password="a long enough passphrase"
+    )
     membership = Membership.objects.get(user__username="bob")
     assert membership.use_cases == ["pan", "sufficiency"]
 

@@ -13,7 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cld.portal.accounts.access import access_of
 from cld.portal.accounts.roles import Permission
 
-MARKS = {"public", "signed_in", *(str(p) for p in Permission)}
+MARKS = {"public", "password_only", "signed_in", *(str(p) for p in Permission)}
 
 
 def patterns(
@@ -68,7 +68,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(
 
 @pytest.mark.parametrize(
     "pattern",
-    [p for p in ALL if access_of(p.callback) != "public"],
+    [p for p in ALL if access_of(p.callback) not in ("public", "password_only")],
     ids=lambda p: str(p.name),
 )
 def test_a_user_without_a_role_is_refused(pattern: URLPattern, member: Any) -> None:

@@ -92,3 +92,33 @@ def _sqlite(path: Path) -> dict[str, Any]:
 def hosts(env: Mapping[str, str] = os.environ) -> list[str]:
     text = env.get("DJANGO_ALLOWED_HOSTS", "") or "localhost,127.0.0.1"
     return [host.strip() for host in text.split(",") if host.strip()]
+
+
+OIDC_NEEDS = (
+    "OIDC_RP_CLIENT_ID",
+    "OIDC_RP_CLIENT_SECRET",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT",
+    "OIDC_OP_TOKEN_ENDPOINT",
+    "OIDC_OP_USER_ENDPOINT",
+    "OIDC_OP_JWKS_ENDPOINT",
+)
+
+
+def oidc(env: Mapping[str, str] = os.environ) -> dict[str, str]:
+    """mozilla-django-oidc's settings when ``CLD_OIDC=on``; empty (off) otherwise.
+    Switched on without every endpoint and the client's id and secret, start-up
+    stops naming what is missing."""
+    switch = env.get("CLD_OIDC", "off").strip().lower()
+    if switch in ("", "off", "0", "false", "no"):
+        return {}
+    if switch not in ("on", "1", "true", "yes"):
+        raise ImproperlyConfigured(f"CLD_OIDC={switch!r}: use on or off")
+    missing = [name for name in OIDC_NEEDS if not env.get(name, "").strip()]
+    if missing:
+        raise ImproperlyConfigured(
+            "CLD_OIDC=on needs " + ", ".join(missing) + " set in the environment"
+        )
+    found = {name: env[name].strip() for name in OIDC_NEEDS}
+    found["OIDC_RP_SIGN_ALGO"] = env.get("OIDC_RP_SIGN_ALGO", "RS256").strip()
+    found["OIDC_RP_SCOPES"] = env.get("OIDC_RP_SCOPES", "openid email").strip()
+    return found

@@ -37,7 +37,11 @@ def not_found(request: HttpRequest, what: str) -> Http404:
         "access_refused",
         by=user.get_username() if user.is_authenticated else "anonymous",
         la=membership.la or None if membership else None,
-        detail={"path": request.path[:300], "method": request.method or "", "what": what},
+        detail={
+            "path": request.path[:300],
+            "method": request.method or "",
+            "what": what,
+        },
         outcome=Outcome.REFUSED,
     )
     return Http404(f"no such {what}")

@@ -4,6 +4,7 @@ start."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 from cld.portal import environment
@@ -28,6 +29,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "cld.portal.apps.PortalConfig",
     "cld.portal.accounts.apps.AccountsConfig",
     "cld.portal.uploads.apps.UploadsConfig",
@@ -39,8 +43,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 ROOT_URLCONF = "cld.portal.urls"
 WSGI_APPLICATION = "cld.portal.wsgi.application"
@@ -80,6 +86,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses a locked-out sign-in first
+    "django.contrib.auth.backends.ModelBackend",
+]
+OIDC = environment.oidc()
+"""A council's own identity provider (OpenID Connect), off unless configured."""
+if OIDC:
+    INSTALLED_APPS.append("mozilla_django_oidc")
+    AUTHENTICATION_BACKENDS.append("cld.portal.accounts.oidc.CouncilOidcBackend")
+    globals().update(OIDC)
+    LOGIN_REDIRECT_URL_FAILURE = "/sign-in/"
+
+# Sign-in throttling (django-axes): five failures for one username from one
+# address lock that pair out for 15 minutes; the socket's address only.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
+AXES_LOCKOUT_CALLABLE = "cld.portal.accounts.views.locked_out"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+# Second factor (django-otp, TOTP) for every role; off only in the demo.
+CLD_REQUIRE_SECOND_FACTOR = not CLD_DEMO
+OTP_TOTP_ISSUER = "London Child Level Data"
+
 LOGIN_URL = "sign-in"
 LOGIN_REDIRECT_URL = "start"
 LOGOUT_REDIRECT_URL = "sign-in"
