@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: install
-	$(BIN)/cld demo --out $(DEMO_DIR)
+	$(BIN)/cld demo --out $(DEMO_DIR) --serve
 
 lint: install
 	$(BIN)/ruff check src tests

@@ -119,6 +119,12 @@ def data_dir(_portal_area: Path) -> Path:
     return _portal_area
 
 
+@pytest.fixture
+def synthetic_dir(_portal_area: Path) -> Path:
+    """The synthetic returns the area was made from (``<LA>/…`` files of 2024)."""
+    return _ROOT / "synthetic"
+
+
 Member = Callable[..., Any]
 
 

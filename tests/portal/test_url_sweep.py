@@ -13,7 +13,19 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from cld.portal.accounts.access import access_of
 from cld.portal.accounts.roles import Permission
 
-MARKS = {"public", "password_only", "signed_in", *(str(p) for p in Permission)}
+MARKS = {
+    "public",
+    "password_only",
+    "signed_in",
+    *(str(p) for p in Permission),
+    "api:public",
+    *(f"api:{p}" for p in Permission),
+}
+"""Pages' marks, and the API's (``api:…``: a Bearer token, never a cookie)."""
+
+
+def is_api(pattern: URLPattern) -> bool:
+    return str(access_of(pattern.callback)).startswith("api:")
 
 
 def patterns(
@@ -59,8 +71,11 @@ def test_anonymous_visitors_are_sent_to_sign_in(
     pattern: URLPattern, method: str, transactional_db: None
 ) -> None:
     response = getattr(Client(), method)(url_of(pattern))
-    if access_of(pattern.callback) == "public":
+    if access_of(pattern.callback) in ("public", "api:public"):
         assert response.status_code in (200, 405)
+        return
+    if is_api(pattern):
+        assert response.status_code == 401
         return
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("sign-in"))
@@ -68,10 +83,15 @@ def test_anonymous_visitors_are_sent_to_sign_in(
 
 @pytest.mark.parametrize(
     "pattern",
-    [p for p in ALL if access_of(p.callback) not in ("public", "password_only")],
+    [
+        p
+        for p in ALL
+        if access_of(p.callback) not in ("public", "password_only", "api:public")
+    ],
     ids=lambda p: str(p.name),
 )
 def test_a_user_without_a_role_is_refused(pattern: URLPattern, member: Any) -> None:
     client = Client()
     client.force_login(member(None))
-    assert client.get(url_of(pattern)).status_code == 403
+    expected = 401 if is_api(pattern) else 403
+    assert client.get(url_of(pattern)).status_code == expected

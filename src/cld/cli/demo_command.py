@@ -10,6 +10,7 @@ every use case's pan-London outputs and say where they are.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cld.cli.outputs_command import print_outputs
+from cld.cli.serve_command import prepare_portal, serve_portal
 from cld.cli.synth_command import (
     YEARS_HELP,
     DatasetsOption,
@@ -39,8 +41,8 @@ from cld.pipeline.data_area import DataArea
 from cld.pipeline.demo_governance import sign_demo_agreements
 from cld.pipeline.issue_report import write_issue_report
 from cld.pipeline.outputs.build import build_outputs
-from cld.pipeline.pseudonym_key import DEMO_KEY
-from cld.pipeline.registry import open_registry
+from cld.pipeline.pseudonym_key import DEMO_KEY, DEMO_KEY_TEXT, KEY_ENV
+from cld.pipeline.registry import Registry, open_registry
 from cld.pipeline.session import process_files
 from cld.synthetic.generate import PLANTED_COLUMNS, PLANTED_FAULTS
 
@@ -155,13 +157,24 @@ def demo(
         str | None,
         typer.Option("--la", help="Comma-separated LA codes (default: all 33)."),
     ] = None,
+    serve: Annotated[
+        bool,
+        typer.Option(
+            "--serve/--no-serve",
+            help="Then serve the portal on the data area with demo accounts.",
+        ),
+    ] = False,
+    host: Annotated[str, typer.Option("--host", help="Where to serve.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
 ) -> int:
     """Generate every London LA's returns, process them all, build the outputs.
 
     Writes the files under DIR/<LA>/, the planted faults to DIR/planted_faults.csv,
     every issue found to DIR/issues.xlsx, and the platform's data area (sessions,
-    published tables, outputs) to DIR/platform/. Exit 0 when every file was read
-    and identified and every planted fault was found.
+    published tables, outputs) to DIR/platform/. With --serve, then serves the
+    portal there with an account for every role (passwords printed; the second
+    factor is off in the demo only). Exit 0 when every file was read and
+    identified and every planted fault was found.
     """
     chosen_years = parse_years(years)
     chosen = parse_authorities(la)
@@ -228,6 +241,41 @@ def demo(
         f"The pan-London outputs are in {area.outputs}/<use case>/ (Parquet, CSV, "
         "a workbook per report, manifest.json)."
     )
-    if totals.failed or missed:
-        return ExitCode.INTERNAL
-    return ExitCode.OK
+    failed = bool(totals.failed or missed)
+    if serve and not failed:
+        _serve_demo(console, area, registry, chosen, host, port)
+    return ExitCode.INTERNAL if failed else ExitCode.OK
+
+
+def _serve_demo(
+    console: Console,
+    area: DataArea,
+    registry: Registry,
+    chosen: Sequence[Authority],
+    host: str,
+    port: int,
+) -> None:
+    # The portal's settings read these: the demo says so on every page, keeps to
+    # its embedded SQLite registry and pseudonymises uploads with its own key.
+    os.environ["CLD_DEMO"] = "1"
+    os.environ.pop("DATABASE_URL", None)
+    os.environ[KEY_ENV] = DEMO_KEY_TEXT
+    prepare_portal(area.root)
+    from cld.portal.demo_accounts import demo_accounts
+
+    sharing = [
+        a for a in chosen if registry.permissions(a.code, dt.date.today()).use_cases
+    ]
+    first, second = (sharing + list(chosen))[0], (sharing + list(chosen))[1]
+    table = Table(title="Demo accounts (synthetic data; second factor off in the demo)")
+    for column in ("username", "password", "role", "authority / use cases"):
+        table.add_column(column)
+    for account in demo_accounts(registry, first, second):
+        table.add_row(
+            account.username,
+            account.password,
+            account.role,
+            account.la or ", ".join(account.use_cases),
+        )
+    console.print(table)
+    serve_portal(host, port)

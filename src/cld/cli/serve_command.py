@@ -3,6 +3,7 @@ served by WhiteNoise, after bringing the portal's tables up to date."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -22,15 +23,26 @@ def serve(
 ) -> int:
     """Serve the web portal for the data area."""
     open_area(data_dir)
+    prepare_portal(data_dir)
+    serve_portal(host, port)
+    return ExitCode.OK
+
+
+def prepare_portal(data_dir: Path) -> None:
+    """Set Django up for the data area and bring the portal's tables up to date."""
     from django.core.management import call_command
-    from waitress import serve as waitress_serve
 
     from cld.portal import configure
 
     configure(data_dir)
     call_command("migrate", interactive=False, verbosity=0)
+
+
+def serve_portal(host: str, port: int) -> None:
+    """Serve the portal (already prepared) until interrupted."""
+    from waitress import serve as waitress_serve
+
     from cld.portal.wsgi import application
 
     typer.echo(f"Serving the portal on http://{host}:{port}/ (Ctrl-C stops it)")
     waitress_serve(application, host=host, port=port, threads=8)
-    return ExitCode.OK

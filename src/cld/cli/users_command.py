@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from cld.cli.options import ByOption, DataDirOption, open_area, who
+from cld.cli.serve_command import prepare_portal
 from cld.engine.errors import ExitCode, UsageError
 
 app = typer.Typer(
@@ -92,9 +93,4 @@ def token(
 
 def _portal(data_dir: Path) -> None:
     """Set Django up for the data area and bring its tables up to date."""
-    from django.core.management import call_command
-
-    from cld.portal import configure
-
-    configure(data_dir)
-    call_command("migrate", interactive=False, verbosity=0)
+    prepare_portal(data_dir)

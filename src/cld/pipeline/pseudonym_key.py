@@ -10,7 +10,8 @@ from cld.engine.errors import KeyMissingError
 from cld.engine.transforms.pseudonymise import PseudonymKey
 
 KEY_ENV = "CLD_PSEUDONYM_KEY"
-DEMO_KEY = PseudonymKey(b"demo-only-pseudonym-key-never-use-for-real-data")
+DEMO_KEY_TEXT = "demo-only-pseudonym-key-never-use-for-real-data"
+DEMO_KEY = PseudonymKey(DEMO_KEY_TEXT.encode("utf-8"))
 """Only for `cld demo` on synthetic data: pseudonyms made with it are not secret."""
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from cld.portal.accounts.permissions import can_do, membership_of
 from cld.portal.accounts.roles import Permission
@@ -76,13 +76,10 @@ def pages_for(user: Any) -> list[dict[str, str]]:
             continue
         if page.per_authority and not membership.la:
             continue
-        try:  # INTEGRATION: pages being built; removed once all exist
-            href = reverse(
-                page.url_name,
-                kwargs={"la": membership.la} if page.per_authority else None,
-            )
-        except NoReverseMatch:
-            continue
+        href = reverse(
+            page.url_name,
+            kwargs={"la": membership.la} if page.per_authority else None,
+        )
         found.append({"title": page.title, "task": page.task, "href": href})
     return found
 

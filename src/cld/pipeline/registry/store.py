@@ -38,6 +38,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+EVENTS_PAGE_LIMIT = 1000
+"""The most events :meth:`Registry.events_page` reads at once."""
+
+
 @dataclass(frozen=True)
 class PolicyVersion:
     version: int
@@ -165,18 +169,27 @@ class Registry:
             )
             return [_policy_version(row._mapping) for row in rows]
 
-    def set_policy(self, policy: Policy, *, by: str, reason: str) -> int | None:
-        """Store ``policy`` as a new version; None when it is the one in force."""
+    def set_policy(
+        self, policy: Policy, *, by: str, reason: str, source: str | None = None
+    ) -> int | None:
+        """Store ``policy`` as a new version; None when it is the one in force.
+        ``source``: where the change came from (the portal's client address)."""
         if not reason.strip():
             raise GovernanceError("say why the policy changes (--reason)")
         current, _ = self.policy()
         if current.sha256 == policy.sha256:
             return None
         with self.engine.begin() as db:
-            return self._store_policy(db, policy, by=by, reason=reason)
+            return self._store_policy(db, policy, by=by, reason=reason, source=source)
 
     def _store_policy(
-        self, db: Connection, policy: Policy, *, by: str, reason: str
+        self,
+        db: Connection,
+        policy: Policy,
+        *,
+        by: str,
+        reason: str,
+        source: str | None = None,
     ) -> int:
         last = db.execute(
             select(t.policy_versions.c.version)
@@ -213,6 +226,7 @@ class Registry:
             "policy_changed",
             by=by,
             detail={"version": version, "sha256": policy.sha256, "reason": reason},
+            source=source,
         )
         return version
 
@@ -535,6 +549,63 @@ class Registry:
                 for row in db.execute(query)
             ]
 
+    def events_page(
+        self,
+        *,
+        action: str | None = None,
+        la: str | None = None,
+        actor: str | None = None,
+        outcome: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+        before_id: int | None = None,
+        limit: int = 50,
+    ) -> list[Event]:
+        """One page of the record, newest first: at most ``limit`` events that
+        match every filter given, all older than event ``before_id`` when it is
+        given (the last id of the page before). Filtered and cut at the database,
+        on the id (keyset), so a page deep in the log costs what the first does.
+
+        ``since`` is inclusive and ``until`` exclusive; a time without a zone is
+        taken as UTC."""
+        if not 1 <= limit <= EVENTS_PAGE_LIMIT:
+            raise UsageError(
+                f"a page holds 1 to {EVENTS_PAGE_LIMIT} events, not {limit}"
+            )
+        e = t.events.c
+        query = select(t.events).order_by(e.id.desc()).limit(limit)
+        if action is not None:
+            query = query.where(e.action == action)
+        if la is not None:
+            query = query.where(e.la == la)
+        if actor is not None:
+            query = query.where(e.actor == actor)
+        if outcome is not None:
+            try:
+                query = query.where(e.outcome == audit.Outcome(outcome).value)
+            except ValueError:
+                known = ", ".join(o.value for o in audit.Outcome)
+                raise UsageError(
+                    f"unknown outcome {outcome!r}; the outcomes are {known}"
+                ) from None
+        if since is not None:
+            query = query.where(e.at >= _utc(since))
+        if until is not None:
+            query = query.where(e.at < _utc(until))
+        if before_id is not None:
+            query = query.where(e.id < before_id)
+        with self.engine.connect() as db:
+            return [
+                Event(**{**row._mapping, "at": _aware(row.at)})
+                for row in db.execute(query)
+            ]
+
+    def event_actions(self) -> list[str]:
+        """Every action the record holds, in alphabetical order (to filter by)."""
+        query = select(t.events.c.action).distinct().order_by(t.events.c.action)
+        with self.engine.connect() as db:
+            return list(db.execute(query).scalars())
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as db:
@@ -564,6 +635,14 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
     if value is None or value.tzinfo is not None:
         return value
     return value.replace(tzinfo=dt.UTC)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """``value`` in UTC (a naive one is taken as UTC): SQLite keeps times without
+    their zone, so a bound time must be in the zone the stored ones are in."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
 
 
 def _policy_version(row: Any) -> PolicyVersion:

@@ -1,7 +1,19 @@
-"""This part's URLs (included by ``cld.portal.urls``)."""
+"""The API's URLs, under ``/api/v1/``."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from cld.portal.api import views
+
+urlpatterns = [
+    path("openapi.json", views.openapi, name="api-openapi"),
+    path("uploads", views.uploads, name="api-uploads"),
+    path("sessions/<str:session_id>", views.session, name="api-session"),
+    path("outputs/<str:use_case>", views.output, name="api-output"),
+    path(
+        "outputs/<str:use_case>/<str:table>.csv",
+        views.output_table,
+        name="api-output-table",
+    ),
+]

@@ -1,0 +1,82 @@
+"""An archived session's issue report, read back from its folder.
+
+A session folder keeps what ``cld validate`` said about each file: the manifest's
+``files`` list (dataset, year and why, term, tables and their rows, error) and
+``issues.csv`` (every issue, one row each, with the file it is in). From them this
+module rebuilds, per file and in upload order, exactly the entry ``cld validate
+--json`` gives (:meth:`~cld.engine.validate.FileReport.to_json`), or the
+:class:`~cld.engine.validate.FileReport` itself for the issue-report writers
+(:mod:`cld.pipeline.issue_report`). :func:`scan_issues` gives the issues as a lazy
+frame, to filter, sort and page through without reading them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from cld.engine.errors import UsageError
+from cld.engine.issues import ISSUE_SCHEMA
+from cld.engine.validate import FileReport
+from cld.pipeline.data_area import DataArea
+from cld.pipeline.manifest import MANIFEST, read_manifest
+
+ISSUES_FILE = "issues.csv"
+STORED_ISSUE_SCHEMA = pl.Schema({"file": pl.String(), **ISSUE_SCHEMA})
+"""The columns of a session's ``issues.csv``: the file, then an issue's columns."""
+
+
+def session_folder(area: DataArea, la: str, session_id: str) -> Path:
+    """The archive folder of a finished session; :class:`UsageError` when there is
+    none (a session still running, failed, or unknown)."""
+    folder = area.session_dir(la, session_id)
+    if not (folder / MANIFEST).is_file():
+        raise UsageError(f"session {session_id!r} of {la} has no archive")
+    return folder
+
+
+def scan_issues(area: DataArea, la: str, session_id: str) -> pl.LazyFrame:
+    """Every issue of the session, lazily: ``file`` then the issue columns, in the
+    order the files were uploaded and, within a file, the order found."""
+    folder = session_folder(area, la, session_id)
+    return pl.scan_csv(folder / ISSUES_FILE, schema=STORED_ISSUE_SCHEMA)
+
+
+def stored_files(area: DataArea, la: str, session_id: str) -> list[dict[str, Any]]:
+    """The manifest's ``files`` list: per file as it arrived, its name, size,
+    sha256, what identification found and its issue counts."""
+    files: list[dict[str, Any]] = read_manifest(session_folder(area, la, session_id))[
+        "files"
+    ]
+    return files
+
+
+def stored_reports(area: DataArea, la: str, session_id: str) -> list[FileReport]:
+    """Each file's report as it was when the session ran, without its conformed
+    tables (the issue-report writers need only the issues)."""
+    files = stored_files(area, la, session_id)
+    issues = scan_issues(area, la, session_id).collect()
+    by_file = issues.partition_by("file", as_dict=True, maintain_order=True)
+    columns = list(ISSUE_SCHEMA)
+    empty = issues.clear().select(columns)
+    return [
+        FileReport(
+            file=entry["name"],
+            dataset=entry.get("dataset"),
+            year=entry.get("year"),
+            year_reason=entry.get("year_reason"),
+            term=entry.get("term"),
+            tables=dict(entry.get("tables") or {}),
+            error=entry.get("error"),
+            issues=by_file.get((entry["name"],), empty).select(columns),
+        )
+        for entry in files
+    ]
+
+
+def stored_entries(area: DataArea, la: str, session_id: str) -> list[dict[str, Any]]:
+    """Per file, the ``cld validate --json`` entry (file, dataset, year,
+    year_reason, term, tables, error, issues)."""
+    return [report.to_json() for report in stored_reports(area, la, session_id)]

@@ -1,0 +1,79 @@
+"""Bearer-token authentication for the API: ``Authorization: Bearer TOKEN``.
+
+No token, a bad one, or one of a deactivated person or of someone without a role
+answers 401 (with ``WWW-Authenticate: Bearer``); a role without the permission
+answers 403. Each refusal is recorded as refused. Sessions and cookies play no
+part, so the API needs no CSRF token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponseBase, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+
+from cld.portal.accounts.access import ACCESS
+from cld.portal.accounts.models import Token
+from cld.portal.accounts.permissions import can_do, membership_of
+from cld.portal.accounts.roles import Permission
+from cld.portal.errors import record_refusal
+
+View = TypeVar("View", bound=Callable[..., HttpResponseBase])
+API_MARK = "api:"
+"""Prefix of an API view's access mark: ``api:<permission>`` or ``api:public``."""
+
+
+def problem(status: int, message: str, **headers: str) -> JsonResponse:
+    """An error answer: ``{"error": message}`` with ``status``."""
+    response = JsonResponse({"error": message}, status=status)
+    for name, value in headers.items():
+        response[name.replace("_", "-")] = value
+    return response
+
+
+def api_public(view: View) -> View:
+    setattr(view, ACCESS, f"{API_MARK}public")
+    return view
+
+
+def api_requires(permission: Permission) -> Callable[[View], View]:
+    def mark(view: View) -> View:
+        @csrf_exempt
+        @wraps(view)
+        def guarded(
+            request: HttpRequest, *args: Any, **kwargs: Any
+        ) -> HttpResponseBase:
+            user = _bearer_user(request)
+            request.user = user or AnonymousUser()  # a session cookie counts not
+            if user is None:
+                record_refusal(request, "api_refused", reason="no valid token")
+                return problem(
+                    401,
+                    "give a valid API token: Authorization: Bearer TOKEN",
+                    WWW_Authenticate='Bearer realm="cld"',
+                )
+            if not can_do(user, permission):
+                record_refusal(request, "api_refused", reason=f"needs {permission}")
+                return problem(403, "your role does not allow this")
+            return view(request, *args, **kwargs)
+
+        setattr(guarded, ACCESS, f"{API_MARK}{permission}")
+        return guarded  # type: ignore[return-value]
+
+    return mark
+
+
+def _bearer_user(request: HttpRequest) -> Any:
+    header = request.headers.get("Authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        return None
+    token = Token.find(secret.strip())
+    if token is None or membership_of(token.user) is None:
+        return None
+    Token.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

@@ -1,0 +1,160 @@
+"""A use case's built outputs on disk (``DIR/outputs/<use case>/``): its manifest,
+its files, and their download. Shared by the outputs pages and the API.
+
+Who may see a use case is the caller's check (``can_see_use_case``); this module
+makes sure a name from a URL only ever reaches a file of an outputs folder: a use
+case is a policy name (``^[a-z][a-z0-9_-]*$``), a file name has no separator, no
+``..`` and no leading dot, and the resolved file must sit directly in the use
+case's resolved outputs folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.http import FileResponse, HttpRequest
+
+from cld.pipeline.outputs.build import MANIFEST
+from cld.portal.accounts.permissions import membership_of
+from cld.portal.audit import data_area, record
+
+USE_CASE_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+"""A use case's name, as the policy allows it."""
+CONTENT_TYPES = {
+    ".csv": "text/csv; charset=utf-8",
+    ".parquet": "application/vnd.apache.parquet",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".json": "application/json",
+}
+"""The content type of each kind of output file (anything else is bytes)."""
+FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".xlsx": "Excel", ".json": "JSON"}
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    name: str
+    stem: str
+    format: str
+    """``CSV``, ``Parquet``, ``Excel``, ``JSON`` (or the suffix, for another kind)."""
+    size: int
+
+
+def folder_of(use_case: str) -> Path | None:
+    """The folder the use case's outputs link points to, or None when it has not
+    been built (or the name is not a use case's)."""
+    if not USE_CASE_NAME.fullmatch(use_case):
+        return None
+    outputs = data_area().outputs
+    link = outputs / use_case
+    if not link.is_symlink():
+        return None
+    folder = link.resolve()
+    if not folder.is_dir() or not folder.is_relative_to(outputs.resolve()):
+        return None
+    return folder
+
+
+def manifest_of(use_case: str) -> dict[str, Any] | None:
+    """The parsed ``manifest.json`` of the use case's outputs, None when not built."""
+    path = file_of(use_case, MANIFEST)
+    if path is None:
+        return None
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):  # replaced by a rebuild while being read
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def built_at(use_case: str) -> dt.datetime | None:
+    """When the use case's outputs were built (their manifest was written)."""
+    path = file_of(use_case, MANIFEST)
+    if path is None:
+        return None
+    try:
+        stamp = path.stat().st_mtime
+    except OSError:
+        return None
+    return dt.datetime.fromtimestamp(stamp, tz=dt.UTC)
+
+
+def safe_name(name: str) -> bool:
+    """A plain file name: no separator, no ``..``, no leading dot, no NUL."""
+    return (
+        bool(name)
+        and "/" not in name
+        and "\\" not in name
+        and "\x00" not in name
+        and ".." not in name
+        and not name.startswith(".")
+    )
+
+
+def file_of(use_case: str, name: str) -> Path | None:
+    """The file ``name`` of the use case's outputs, or None for anything that is not
+    a file directly in that folder."""
+    if not safe_name(name):
+        return None
+    folder = folder_of(use_case)
+    if folder is None:
+        return None
+    path = (folder / name).resolve()
+    if path.parent != folder or not path.is_file():
+        return None
+    return path
+
+
+def output_files(use_case: str) -> list[OutputFile]:
+    """Every file of the use case's outputs (as :func:`file_of` finds them), by
+    name, with its size."""
+    folder = folder_of(use_case)
+    if folder is None:
+        return []
+    found = []
+    for entry in sorted(folder.iterdir()):
+        path = file_of(use_case, entry.name)
+        if path is None:
+            continue
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue
+        found.append(
+            OutputFile(
+                name=path.name,
+                stem=path.stem,
+                format=FORMATS.get(path.suffix, path.suffix.lstrip(".")),
+                size=size,
+            )
+        )
+    return found
+
+
+def download(request: HttpRequest, use_case: str, path: Path) -> FileResponse:
+    """Record the download in the audit log and answer with the file as an
+    attachment (raises ``OSError`` when it vanished since :func:`file_of`)."""
+    handle = path.open("rb")
+    user = request.user
+    membership = membership_of(user)
+    try:
+        record(
+            request,
+            "download",
+            by=user.get_username(),
+            la=(membership.la or None) if membership else None,
+            use_case=use_case,
+            detail={"file": path.name, "bytes": path.stat().st_size},
+        )
+    except BaseException:
+        handle.close()
+        raise
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=path.name,
+        content_type=CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
+    )

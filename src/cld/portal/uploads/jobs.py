@@ -1,0 +1,354 @@
+"""Uploads processed in the background: :func:`submit` receives the files and
+queues them; one worker thread (a single-thread pool, so sessions run one at a
+time and never on a request's thread) runs the pipeline
+(:func:`cld.pipeline.session.process_files`), keeping the upload's status and
+stage up to date. :func:`session_status` says where any session is, whether the
+portal or ``cld process`` made it.
+
+A process that dies with uploads queued or running cannot finish them: the next
+time the worker starts it marks them failed ("interrupted") and removes their
+files. The portal runs one process (waitress) and so one worker.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import shutil
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection
+from django.utils import timezone
+
+from cld.engine.errors import CldError
+from cld.governance.authorities import Authority
+from cld.pipeline.data_area import DataArea
+from cld.pipeline.pseudonym_key import key_from_environment
+from cld.pipeline.registry.audit import Outcome
+from cld.pipeline.session import SESSION_ID, new_session_id, process_files
+from cld.pipeline.session_report import stored_entries
+from cld.portal.audit import data_area, registry
+from cld.portal.uploads.models import Upload
+from cld.portal.uploads.receive import portal_incoming, receive
+
+logger = logging.getLogger(__name__)
+
+FINISHED = ("published", "archived")
+"""Statuses of a session whose archive (and issue report) exists."""
+INTERRUPTED = (
+    "Processing was interrupted: the portal stopped before it finished. Nothing "
+    "was published and the files were not kept; upload them again."
+)
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+_futures: dict[str, Future[None]] = {}
+
+
+def upload_folder(area: DataArea, session_id: str) -> Path:
+    """Where an upload's files wait for the worker (private to the portal)."""
+    return portal_incoming(area) / session_id
+
+
+def submit(
+    files: Sequence[UploadedFile[Any]],
+    *,
+    authority: Authority,
+    by: str,
+    source: str | None,
+) -> Upload:
+    """Receive ``files`` for ``authority`` from ``by`` (at address ``source``),
+    record it, and queue them for processing. Raises
+    :class:`~cld.portal.uploads.receive.UploadRefused` for files it will not take
+    (nothing is then kept or queued)."""
+    worker = start_worker()  # first, so it never takes this upload for a dead one
+    area = data_area()
+    session_id = new_session_id(authority.code, dt.datetime.now(dt.UTC))
+    folder = upload_folder(area, session_id)
+    received = receive(files, folder)
+    try:
+        described = [file.to_json(folder) for file in received]
+        registry().record(
+            "upload_received",
+            by=by,
+            la=authority.code,
+            detail={
+                "session": session_id,
+                "files": [
+                    {"name": f["name"], "size": f["size"], "sha256": f["sha256"]}
+                    for f in described
+                ],
+            },
+            source=source,
+        )
+        upload = Upload.objects.create(
+            session_id=session_id,
+            la=authority.code,
+            submitted_by=by,
+            files=described,
+        )
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    future = worker.submit(_run, session_id)
+    _futures[session_id] = future
+    future.add_done_callback(lambda _: _futures.pop(session_id, None))
+    return upload
+
+
+# --- the worker ----------------------------------------------------------------
+
+
+def start_worker() -> ThreadPoolExecutor:
+    """The worker, started (after marking what a dead process left) if need be."""
+    global _executor
+    with _lock:
+        if _executor is None:
+            mark_interrupted()
+            _executor = ThreadPoolExecutor(
+                max_workers=1, thread_name_prefix="cld-uploads"
+            )
+        return _executor
+
+
+def stop_worker() -> None:
+    """Let the queued uploads finish, then stop the worker (the next
+    :func:`start_worker` starts afresh)."""
+    global _executor
+    with _lock:
+        executor = _executor
+    if executor is None:
+        return
+    executor.shutdown(wait=True)  # not under the lock: a job may ask for status
+    with _lock:
+        if _executor is executor:
+            _executor = None
+
+
+def mark_interrupted() -> list[str]:
+    """Mark failed every upload left queued or running by a process that
+    stopped; returns their session ids."""
+    area = data_area()
+    left = list(
+        Upload.objects.filter(
+            status__in=(Upload.Status.QUEUED, Upload.Status.RUNNING)
+        ).values_list("session_id", flat=True)
+    )
+    for session_id in left:
+        Upload.objects.filter(session_id=session_id).update(
+            status=Upload.Status.FAILED,
+            error=INTERRUPTED,
+            finished_at=timezone.now(),
+        )
+        shutil.rmtree(upload_folder(area, session_id), ignore_errors=True)
+        logger.warning("upload %s was interrupted; marked failed", session_id)
+    return left
+
+
+def _run(session_id: str) -> None:
+    try:
+        _process(session_id)
+    finally:
+        connection.close()  # this thread's own connection
+
+
+def _process(session_id: str) -> None:
+    area = data_area()
+    folder = upload_folder(area, session_id)
+    try:
+        _process_files(area, folder, Upload.objects.get(session_id=session_id))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _process_files(area: DataArea, folder: Path, upload: Upload) -> None:
+    session_id = upload.session_id
+    stage = "receive"
+
+    def on_stage(name: str) -> None:
+        nonlocal stage
+        stage = "publish" if name == "switch" else name
+        Upload.objects.filter(pk=upload.pk).update(
+            status=Upload.Status.RUNNING, stage=stage
+        )
+
+    try:
+        found = registry()
+        result = process_files(
+            area,
+            found,
+            found.authority(upload.la),
+            [folder / f["stored_as"] for f in upload.files],
+            by=upload.submitted_by,
+            key=key_from_environment(),
+            on_stage=on_stage,
+            session_id=session_id,
+        )
+        Upload.objects.filter(pk=upload.pk).update(
+            status=result.status, finished_at=timezone.now()
+        )
+    except Exception as exc:
+        logger.error(
+            "upload %s failed at %s: %s", session_id, stage, type(exc).__name__
+        )
+        Upload.objects.filter(pk=upload.pk).update(
+            status=Upload.Status.FAILED,
+            error=failure_message(exc, stage),
+            finished_at=timezone.now(),
+        )
+        registry().record(
+            "upload_failed",
+            by=upload.submitted_by,
+            la=upload.la,
+            detail={"session": session_id, "stage": stage, "error": type(exc).__name__},
+            outcome=Outcome.DONE,
+        )
+
+
+def failure_message(error: Exception, stage: str) -> str:
+    """What a person is told when processing failed (never a value from a file:
+    the platform's own errors say what went wrong in a line without any)."""
+    done = "Nothing was published and the files were not kept."
+    if isinstance(error, CldError):
+        reason = str(error).rstrip(".")
+        return f"Processing stopped at the {stage} stage: {reason}. {done}"
+    return (
+        f"Processing stopped at the {stage} stage because of a fault in the "
+        f"platform. {done} Upload the files again; if it happens again, tell the "
+        "hub's data team."
+    )
+
+
+# --- where a session is ---------------------------------------------------------
+
+
+def display_name(file: str) -> str:
+    """A stored file name as the person sent it (without the folders it was
+    processed from)."""
+    return Path(file).name or file
+
+
+@dataclass(frozen=True)
+class SessionInfo:
+    """Where a session is, without its files' reports."""
+
+    session: str
+    la: str
+    status: str
+    """queued, running, published, archived or failed."""
+    stage: str | None
+    submitted_by: str
+    received_at: dt.datetime
+    error: str | None
+    identified: list[dict[str, Any]]
+    """While queued or running, what identification found in each file."""
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+def find_session(session_id: str) -> SessionInfo | None:
+    """Where session ``session_id`` is (None for an unknown one), from its
+    upload or, for a session ``cld process`` made, from the registry."""
+    if not SESSION_ID.fullmatch(session_id):
+        return None
+    start_worker()  # marks what a stopped process left before it is reported
+    upload = Upload.objects.filter(session_id=session_id).first()
+    if upload is not None:
+        return SessionInfo(
+            session=session_id,
+            la=upload.la,
+            status=str(upload.status),
+            stage=upload.stage or None,
+            submitted_by=upload.submitted_by,
+            received_at=upload.created_at,
+            error=upload.error or None,
+            identified=upload.files if not upload.finished else [],
+        )
+    la = session_id.split("-")[1]
+    record = next((s for s in registry().sessions(la) if s.id == session_id), None)
+    if record is None:
+        return None
+    return SessionInfo(
+        session=session_id,
+        la=record.la,
+        status=record.status if record.status in (*FINISHED, "running") else "failed",
+        stage=None,
+        submitted_by=record.submitted_by,
+        received_at=record.received_at,
+        error=_registry_error(record.status, record.summary),
+        identified=[],
+    )
+
+
+def _registry_error(status: str, summary: dict[str, Any] | None) -> str | None:
+    """Why a session the registry has failed (``cld process`` keeps no more)."""
+    if status == "interrupted":
+        return "Processing was interrupted before it finished. Nothing was published."
+    if status == "failed":
+        reason = (summary or {}).get("error")
+        fault = f" ({reason})" if reason else ""
+        return f"Processing failed{fault}. Nothing was published."
+    return None
+
+
+def session_status(session_id: str) -> dict[str, Any] | None:
+    """Where session ``session_id`` is, or None for an unknown one:
+    ``session``, ``la``, ``status``, ``stage``, ``submitted_by``, ``received_at``
+    (ISO 8601), ``error`` (why it failed, else None) and ``files``: each file's
+    ``cld validate --json`` entry (``file`` the name it was sent with) once the
+    session is archived or published; while it is queued or running, ``file``,
+    ``size``, ``sha256`` and what identification found (``format``, ``dataset``,
+    ``title``, ``year``, ``year_reason``, ``tables``: a list). Callers check the
+    asker may see ``la``."""
+    info = find_session(session_id)
+    if info is None:
+        return None
+    files = (
+        [
+            {**entry, "file": display_name(entry["file"])}
+            for entry in stored_entries(data_area(), info.la, session_id)
+        ]
+        if info.finished
+        else [_identified(f) for f in info.identified]
+    )
+    return {
+        "session": session_id,
+        "la": info.la,
+        "status": info.status,
+        "stage": info.stage,
+        "submitted_by": info.submitted_by,
+        "received_at": info.received_at.isoformat(),
+        "error": info.error,
+        "files": files,
+    }
+
+
+def _identified(file: dict[str, Any]) -> dict[str, Any]:
+    """A queued file as session_status gives it: ``file`` (its name, as in a
+    report's entry) and what identification found."""
+    found = {k: v for k, v in file.items() if k not in ("name", "stored_as")}
+    return {"file": file["name"], **found}
+
+
+def wait(session_id: str, timeout: float = 60.0) -> dict[str, Any] | None:
+    """Wait until ``session_id`` is no longer queued or running (at most
+    ``timeout`` seconds: :class:`TimeoutError`), and say where it is."""
+    future = _futures.get(session_id)
+    if future is not None:
+        future.result(timeout=timeout)
+    deadline = time.monotonic() + timeout
+    while True:
+        info = find_session(session_id)
+        if info is None or info.status not in ("queued", "running"):
+            return session_status(session_id)
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"session {session_id} still {info.status}")
+        time.sleep(0.1)
