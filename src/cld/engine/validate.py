@@ -16,18 +16,13 @@ import polars as pl
 from cld.engine.conform.table import conform_table
 from cld.engine.errors import (
     FileRejectedError,
-    UnidentifiedFileError,
     UploadTooLargeError,
     UsageError,
 )
 from cld.engine.identify import (
     check_name_fits,
-    choose_year,
     find_term,
-    format_datasets,
     identify,
-    xml_datasets,
-    year_from_header,
 )
 from cld.engine.issues import (
     Issue,
@@ -144,45 +139,18 @@ def _validate_xml(
     la: str | None,
     lap: Lap,
 ) -> None:
+    from cld.engine.identify_returns import identify_xml
     from cld.engine.readers import xml
 
-    with source.open() as stream:
-        root = xml.read_root(stream)
-    chosen = None
-    for spec in xml_datasets(root):
-        assert spec.xml is not None
-        with source.open() as stream:
-            header = xml.read_header(stream, spec.xml)
-        names = {n.casefold() for n in spec.xml.collection_names}
-        collection = (header.get("collection") or "").strip().casefold()
-        if not names or collection in names:
-            chosen = (spec, header)
-            break
-    if chosen is None:
-        raise UnidentifiedFileError(
-            f"this XML file (root element <{root}>) is not a return we know"
-        )
-    first, header = chosen
-    assert first.xml is not None
-    check_name_fits(name, first.name)
-    stated = year_from_header(header, first.xml)
-    if stated is not None:
-        chosen_year, reason = stated
-        if year is not None and year != chosen_year:
-            reason += f" (--year {year} was not used: the file says which year it is)"
-    else:
-        chosen_year, reason = choose_year(name, given=year, folder=folder)
-    try:
-        spec = load_spec(first.name, chosen_year)
-    except UsageError as exc:
-        raise UnidentifiedFileError(f"{exc} (year {reason})") from exc
-    report.dataset, report.year, report.year_reason = spec.name, chosen_year, reason
+    found = identify_xml(name, source, year=year, folder=folder)
+    report.dataset, report.year = found.spec.name, found.year
+    report.year_reason = found.year_reason
     report.table_reason = "from the XML header"
-    report.la = (header.get("la") or "").strip() or None
+    report.la = (found.header.get("la") or "").strip() or None
     with source.open() as stream:
-        raws = xml.read_tables(stream, spec)
+        raws = xml.read_tables(stream, found.spec)
     lap("read")
-    _conform_all(report, raws, chosen_year, _la_check(report.la, la))
+    _conform_all(report, raws, found.year, _la_check(report.la, la))
 
 
 def _la_check(found: str | None, expected: str | None) -> list[Issue]:
@@ -204,33 +172,17 @@ def _validate_xlsx(
     folder: str | None,
     lap: Lap,
 ) -> None:
+    from cld.engine.identify_returns import identify_workbook
     from cld.engine.readers import xlsx
 
     sheets = xlsx.read_sheets(source.read())  # checks for zip bombs first
-    candidates = format_datasets("xlsx")
-    if not candidates:
-        raise UnidentifiedFileError("no workbook return is known to the platform")
-    chosen_year, reason = choose_year(name, given=year, folder=folder)
-    best: tuple[str, dict[str, RawTable], pl.DataFrame] | None = None
-    for dataset in candidates:
-        try:
-            spec = load_spec(dataset, chosen_year)
-        except UsageError as exc:
-            raise UnidentifiedFileError(f"{exc} (year {reason})") from exc
-        tables, issues = xlsx.workbook_tables(sheets, spec)
-        if tables and (best is None or len(tables) > len(best[1])):
-            best = (dataset, tables, issues)
-    if best is None:
-        raise UnidentifiedFileError(
-            "no sheet of this workbook is a table of any return we know"
-        )
-    dataset, tables, sheet_issues = best
-    check_name_fits(name, dataset)
-    report.dataset, report.year, report.year_reason = dataset, chosen_year, reason
+    found = identify_workbook(name, sheets, year=year, folder=folder)
+    report.dataset, report.year = found.dataset, found.year
+    report.year_reason = found.year_reason
     report.table_reason = "from the sheet names and header rows"
     lap("read")
-    _conform_all(report, tables, chosen_year, [])
-    report.issues = concat_issues([sheet_issues, report.issues])
+    _conform_all(report, found.tables, found.year, [])
+    report.issues = concat_issues([found.sheet_issues, report.issues])
 
 
 def validate_source(

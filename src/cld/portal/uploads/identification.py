@@ -16,20 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cld.engine.errors import UnidentifiedFileError, UsageError
-from cld.engine.identify import (
-    check_name_fits,
-    choose_year,
-    format_datasets,
-    identify,
-    xml_datasets,
-    year_from_header,
-)
-from cld.engine.readers import xlsx, xml
+from cld.engine.identify import check_name_fits, identify
+from cld.engine.identify_returns import identify_workbook, identify_xml
+from cld.engine.readers import xlsx
 from cld.engine.readers.csv import read_csv
 from cld.engine.readers.sniff import sniff_format
 from cld.engine.source import SNIFF_BYTES
-from cld.engine.spec.load import load_spec
+from cld.pipeline.validate_files import FileSource
 
 CSV_HEAD_BYTES = 256 * 1024
 """How much of a CSV is read to find its header row."""
@@ -91,46 +84,21 @@ def _csv(path: Path, name: str) -> Identity:
 
 
 def _xml(path: Path, name: str) -> Identity:
-    with path.open("rb") as stream:
-        root = xml.read_root(stream)
-    for first in xml_datasets(root):
-        assert first.xml is not None
-        with path.open("rb") as stream:
-            header = xml.read_header(stream, first.xml)
-        names = {n.casefold() for n in first.xml.collection_names}
-        collection = (header.get("collection") or "").strip().casefold()
-        if names and collection not in names:
-            continue
-        check_name_fits(name, first.name)
-        stated = year_from_header(header, first.xml)
-        year, reason = stated if stated is not None else choose_year(name)
-        try:
-            spec = load_spec(first.name, year)
-        except UsageError as exc:
-            raise UnidentifiedFileError(f"{exc} (year {reason})") from exc
-        return Identity("xml", spec.name, spec.title, year, reason, tuple(spec.tables))
-    raise UnidentifiedFileError(
-        f"this XML file (root element <{root}>) is not a return we know"
+    found = identify_xml(name, FileSource(path))
+    spec = found.spec
+    return Identity(
+        "xml", spec.name, spec.title, found.year, found.year_reason, tuple(spec.tables)
     )
 
 
 def _workbook(path: Path, name: str) -> Identity:
-    data = path.read_bytes()
-    sheets = xlsx.read_sheets(data)  # checks the zip before unpacking anything
-    year, reason = choose_year(name)
-    best: tuple[str, str, tuple[str, ...]] | None = None
-    for dataset in format_datasets("xlsx"):
-        try:
-            spec = load_spec(dataset, year)
-        except UsageError as exc:
-            raise UnidentifiedFileError(f"{exc} (year {reason})") from exc
-        found, _ = xlsx.workbook_tables(sheets, spec)
-        if found and (best is None or len(found) > len(best[2])):
-            best = (dataset, spec.title, tuple(found))
-    if best is None:
-        raise UnidentifiedFileError(
-            "no sheet of this workbook is a table of any return we know"
-        )
-    dataset, title, tables = best
-    check_name_fits(name, dataset)
-    return Identity("xlsx", dataset, title, year, reason, tables)
+    sheets = xlsx.read_sheets(path.read_bytes())  # checks the zip before unpacking
+    found = identify_workbook(name, sheets)
+    return Identity(
+        "xlsx",
+        found.dataset,
+        found.title,
+        found.year,
+        found.year_reason,
+        tuple(found.tables),
+    )
