@@ -166,7 +166,7 @@ def test_a_governance_officer_records_a_signed_agreement(member: Any) -> None:
     assert partials() == []
 
     event = registry().events("agreement_signed", la="KUT")[-1]
-    assert event.actor == user.username
+    assert (event.actor, event.source) == (user.username, "127.0.0.1")
     assert event.detail["document_sha256"] == digest
     assert digest in response.content.decode()
 
@@ -390,6 +390,7 @@ def test_withdrawing_deletes_the_published_tables_and_is_recorded(
     withdrawn = registry().events("agreement_withdrawn", la="RED")[-1]
     deleted = registry().events("published_tables_deleted", la="RED")[-1]
     assert withdrawn.actor == deleted.actor == user.username
+    assert withdrawn.source == deleted.source == "127.0.0.1"
     assert sorted(deleted.detail["tables"]) == sorted(published_red)
     assert not registry().permissions("RED", timezone.localdate()).allows("pan")
 

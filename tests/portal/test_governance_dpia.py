@@ -53,6 +53,7 @@ def test_an_officer_submits_the_dpia_for_review(member: Any) -> None:
     assert dpia.submitted_on == timezone.localdate()
     event = registry().events("dpia_changed", la="HAV")[-1]
     assert event.actor == user.username and event.detail["status"] == "submitted"
+    assert event.source == "127.0.0.1"
 
 
 def test_a_dpia_must_name_what_it_covers(member: Any) -> None:
@@ -141,6 +142,7 @@ def test_the_reviewer_approves_for_the_use_cases_chosen(member: Any) -> None:
     assert dpia.reviewer == user.username and dpia.approved_on == timezone.localdate()
     event = registry().events("dpia_changed", la="LEW")[-1]
     assert event.actor == user.username and event.detail["status"] == "approved"
+    assert event.source == "127.0.0.1"
     assert registry().permissions("LEW", timezone.localdate()).allows("pan")
 
     again = client.post(url, {"action": "approve", "covers": ["pan"]}, follow=True)

@@ -17,13 +17,20 @@ from cld.pipeline.registry.store import Registry
 
 
 def withdraw_agreement(
-    area: DataArea, registry: Registry, la: str, use_case: str, *, on: dt.date, by: str
+    area: DataArea,
+    registry: Registry,
+    la: str,
+    use_case: str,
+    *,
+    on: dt.date,
+    by: str,
+    source: str | None = None,
 ) -> tuple[Agreement, list[str]]:
     """Withdraw ``la``'s agreement for ``use_case``; returns the agreement and the
     published tables deleted."""
     area.check()
     with la_lock(area, la):
-        agreement = registry.withdraw(la, use_case, on=on, by=by)
+        agreement = registry.withdraw(la, use_case, on=on, by=by, source=source)
         removed = [r for r in current_files(area, la) if r.startswith(use_case + "/")]
         if removed and on <= dt.date.today():
             publish(area, la, f"withdraw-{use_case}", remove=[use_case])
@@ -33,6 +40,7 @@ def withdraw_agreement(
                 la=la,
                 use_case=use_case,
                 detail={"reason": "agreement withdrawn", "tables": removed},
+                source=source,
             )
         else:
             removed = []

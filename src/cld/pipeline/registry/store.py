@@ -285,7 +285,15 @@ class Registry:
             found[la] = Permissions(la=la, day=day, use_cases=allowed)
         return found
 
-    def request(self, la: str, use_case: str, *, on: dt.date, by: str) -> Agreement:
+    def request(
+        self,
+        la: str,
+        use_case: str,
+        *,
+        on: dt.date,
+        by: str,
+        source: str | None = None,
+    ) -> Agreement:
         self._known_use_case(use_case)
         current = self.agreement(la, use_case)
         if current.status == AgreementStatus.SIGNED:
@@ -297,7 +305,9 @@ class Registry:
             "expires_on": None,
             "withdrawn_on": None,
         }
-        return self._write_agreement(la, use_case, values, "agreement_requested", by)
+        return self._write_agreement(
+            la, use_case, values, "agreement_requested", by, source
+        )
 
     def sign(
         self,
@@ -311,8 +321,10 @@ class Registry:
         role: str | None = None,
         document_sha256: str | None = None,
         isg_reference: str | None = None,
+        source: str | None = None,
     ) -> Agreement:
-        """Record a signed DPA (its end date is the use case's term unless given)."""
+        """Record a signed DPA (its end date is the use case's term unless given).
+        ``source``: where it was recorded from (the portal's client address)."""
         _, policy = self.policy()
         term = policy.use_case(use_case).agreement_years
         ends = expires_on or add_years(on, term) - dt.timedelta(days=1)
@@ -332,9 +344,19 @@ class Registry:
             "document_sha256": document_sha256,
             "isg_reference": isg_reference or current.isg_reference,
         }
-        return self._write_agreement(la, use_case, values, "agreement_signed", by)
+        return self._write_agreement(
+            la, use_case, values, "agreement_signed", by, source
+        )
 
-    def withdraw(self, la: str, use_case: str, *, on: dt.date, by: str) -> Agreement:
+    def withdraw(
+        self,
+        la: str,
+        use_case: str,
+        *,
+        on: dt.date,
+        by: str,
+        source: str | None = None,
+    ) -> Agreement:
         self._known_use_case(use_case)
         current = self.agreement(la, use_case)
         if current.status not in (AgreementStatus.SIGNED, AgreementStatus.REQUESTED):
@@ -343,14 +365,22 @@ class Registry:
                 f"(it is {current.status.value})"
             )
         values = {"status": AgreementStatus.WITHDRAWN.value, "withdrawn_on": on}
-        return self._write_agreement(la, use_case, values, "agreement_withdrawn", by)
+        return self._write_agreement(
+            la, use_case, values, "agreement_withdrawn", by, source
+        )
 
     def _known_use_case(self, use_case: str) -> None:
         _, policy = self.policy()
         policy.use_case(use_case)
 
     def _write_agreement(
-        self, la: str, use_case: str, values: dict[str, Any], action: str, by: str
+        self,
+        la: str,
+        use_case: str,
+        values: dict[str, Any],
+        action: str,
+        by: str,
+        source: str | None,
     ) -> Agreement:
         self._known_use_case(use_case)
         stamp = {"updated_at": now(), "updated_by": by}
@@ -379,6 +409,7 @@ class Registry:
                 la=la,
                 use_case=use_case,
                 detail={k: _plain(v) for k, v in values.items()},
+                source=source,
             )
         return self.agreement(la, use_case)
 
@@ -391,9 +422,12 @@ class Registry:
         on: dt.date,
         covers: frozenset[str] | None = None,
         reviewer: str | None = None,
+        reason: str | None = None,
+        source: str | None = None,
     ) -> Dpia:
         """Record the DPIA's state; ``covers`` replaces the use cases it covers. An
-        approval names its reviewer (by default whoever records it)."""
+        approval names its reviewer (by default whoever records it); ``reason``
+        says why (a DPIA returned to its authority), kept in the record."""
         _, policy = self.policy()
         current = self.dpia(la)
         scope = current.covers if covers is None else covers
@@ -421,16 +455,15 @@ class Registry:
                 db.execute(update(t.dpias).where(t.dpias.c.la == la).values(values))
             else:
                 db.execute(insert(t.dpias).values(la=la, **values))
+            detail = {
+                k: _plain(v)
+                for k, v in values.items()
+                if k not in ("updated_at", "updated_by")
+            }
+            if reason:
+                detail["reason"] = reason
             audit.append_event(
-                db,
-                "dpia_changed",
-                by=by,
-                la=la,
-                detail={
-                    k: _plain(v)
-                    for k, v in values.items()
-                    if k not in ("updated_at", "updated_by")
-                },
+                db, "dpia_changed", by=by, la=la, detail=detail, source=source
             )
         return self.dpia(la)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
@@ -9,7 +11,13 @@ from cld.portal.forms import GovukForm
 
 
 class SignInForm(AuthenticationForm, GovukForm):
-    """Django's own: a failure never says whether the account exists."""
+    """Django's own: a failure never says whether the account exists. Without
+    its autofocus: the first Tab must reach "Skip to main content", and a screen
+    reader must start at the top of the page (WCAG 2.4.3)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.pop("autofocus", None)
 
 
 class CodeForm(GovukForm):

@@ -25,7 +25,7 @@ from cld.pipeline.signed_documents import Rejection
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.accounts.roles import Permission, Scope, role_named
-from cld.portal.audit import data_area, registry
+from cld.portal.audit import client_ip, data_area, registry
 from cld.portal.governance.forms import DOCUMENT_MESSAGES, SignForm
 from cld.portal.governance.status import (
     AGREEMENT_TAGS,
@@ -140,6 +140,7 @@ def _sign(
             role=form.cleaned_data["role"].strip(),
             document_sha256=stored.sha256,
             isg_reference=form.cleaned_data["isg_reference"].strip() or None,
+            source=client_ip(request),
         )
     except GovernanceError as error:
         signed_documents.remove_stored(stored)
@@ -193,6 +194,7 @@ def agreement_withdraw(request: HttpRequest, la: str, use_case: str) -> HttpResp
                 case.name,
                 on=timezone.localdate(),
                 by=request.user.get_username(),
+                source=client_ip(request),
             )
         except GovernanceError:
             messages.error(

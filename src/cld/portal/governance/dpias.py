@@ -22,7 +22,7 @@ from cld.pipeline.registry import Registry
 from cld.portal.accounts.access import requires, signed_in
 from cld.portal.accounts.permissions import can_do
 from cld.portal.accounts.roles import Permission
-from cld.portal.audit import record, registry
+from cld.portal.audit import client_ip, record, registry
 from cld.portal.governance.forms import CoversForm, ReturnForm
 from cld.portal.governance.status import (
     DPIA_TAGS,
@@ -60,6 +60,7 @@ def dpia(request: HttpRequest, la: str) -> HttpResponse:
                 covers=form.chosen(),
                 on=timezone.localdate(),
                 by=request.user.get_username(),
+                source=client_ip(request),
             )
             messages.success(
                 request,
@@ -185,6 +186,7 @@ def dpia_review(request: HttpRequest, la: str) -> HttpResponse:
                     reviewer=by,
                     on=today,
                     by=by,
+                    source=client_ip(request),
                 )
                 messages.success(
                     request,
@@ -196,7 +198,13 @@ def dpia_review(request: HttpRequest, la: str) -> HttpResponse:
             send_back = ReturnForm(request.POST)
             if send_back.is_valid():
                 reason = send_back.cleaned_data["reason"]
-                found.set_dpia(authority.code, status=DpiaStatus.DRAFT, on=today, by=by)
+                found.set_dpia(
+                    authority.code,
+                    status=DpiaStatus.DRAFT,
+                    on=today,
+                    by=by,
+                    source=client_ip(request),
+                )
                 record(
                     request,
                     RETURNED,
