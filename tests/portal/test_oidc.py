@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ImproperlyConfigured
 
 from cld.portal.environment import OIDC_NEEDS, oidc
@@ -50,7 +51,8 @@ def test_only_people_already_added_sign_in(member: Any, settings: Any) -> None:
     assert not backend.filter_users_by_claims(
         {"email": "ann@camden.gov.uk", "email_verified": False}
     ).exists()
-    assert backend.create_user({"email": "eve@example.test"}) is None
+    backend.create_user({"email": "eve@example.test"})
+    assert not get_user_model().objects.filter(username="eve@example.test").exists()
     user.is_active = False
     user.save()
     assert not backend.filter_users_by_claims({"email": "ann@camden.gov.uk"}).exists()
