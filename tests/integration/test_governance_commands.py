@@ -14,6 +14,7 @@ from cld.cli.app import run
 from cld.pipeline.atomic import sha256_of
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.registry import open_registry
+from cld.pipeline.signed_documents import document_path
 
 
 @pytest.fixture
@@ -46,7 +47,7 @@ def test_sign_dpia_status_and_withdraw(
 ) -> None:
     dd = ["--data-dir", str(data_dir)]
     pdf = tmp_path / "signed.pdf"
-    pdf.write_bytes(b"%PDF-1.7 synthetic agreement")
+    pdf.write_bytes(b"%PDF-1.7 synthetic agreement\n%%EOF\n")
     assert (
         run(
             [
@@ -114,6 +115,8 @@ def test_sign_dpia_status_and_withdraw(
     }
     registry = open_registry(DataArea(data_dir).registry_file)
     assert registry.agreement("CAM", "pan").document_sha256 == sha256_of(pdf)
+    kept = document_path(DataArea(data_dir), "CAM", "pan", sha256_of(pdf))
+    assert kept.read_bytes() == pdf.read_bytes()
     assert run(["governance", "withdraw", *dd, "--la", "CAM", "--use-case", "pan"]) == 0
     matrix = _json(capsys, ["governance", "status", *dd])
     assert isinstance(matrix, dict)
@@ -290,3 +293,28 @@ def test_the_dpia_command_as_the_issue_writes_it(data_dir: Path) -> None:
     assert dpia.covers == frozenset({"pan", "sufficiency"})
     assert dpia.approved_on is not None
     assert registry.permissions("HAC", dpia.approved_on).use_cases == {"pan"}
+
+
+def test_a_signed_document_that_is_not_a_pdf_is_refused(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = tmp_path / "signed.pdf"
+    fake.write_bytes(b"PK\x03\x04 a zip named .pdf")
+    code = run(
+        [
+            "governance",
+            "sign",
+            "--data-dir",
+            str(data_dir),
+            "--la",
+            "ISL",
+            "--use-case",
+            "pan",
+            "--document",
+            str(fake),
+        ]
+    )
+    assert code == 2
+    assert "PDF" in capsys.readouterr().err
+    registry = open_registry(DataArea(data_dir).registry_file)
+    assert registry.agreement("ISL", "pan").status.value == "none"

@@ -24,9 +24,9 @@ from cld.cli.options import (
 )
 from cld.engine.errors import ExitCode, UsageError
 from cld.governance.agreements import AgreementStatus, DpiaStatus, in_force
-from cld.pipeline.atomic import sha256_of
 from cld.pipeline.governance_actions import withdraw_agreement
 from cld.pipeline.registry import Registry
+from cld.pipeline.signed_documents import remove_stored, store_signed_pdf
 
 app = typer.Typer(
     name="governance",
@@ -155,7 +155,8 @@ def sign(
     document: Annotated[
         Path | None,
         typer.Option(
-            help="The signed agreement (PDF): its checksum is recorded.",
+            help="The signed agreement (PDF): checked, kept read-only in the data "
+            "area, and its checksum recorded.",
             exists=True,
             dir_okay=False,
         ),
@@ -171,20 +172,30 @@ def sign(
     From that day the authority's data may flow into the use case, once a DPIA
     covering it is approved.
     """
-    _, registry = open_area(data_dir)
+    area, registry = open_area(data_dir)
     authority = registry.authority(la)
     day = parse_date(on)
-    agreement = registry.sign(
-        authority.code,
-        use_case,
-        on=day,
-        by=who(by),
-        expires_on=parse_date(expires, "--expires") if expires else None,
-        signatory=signatory,
-        role=role,
-        document_sha256=sha256_of(document) if document else None,
-        isg_reference=isg_reference,
-    )
+    name = registry.policy()[1].use_case(use_case).name
+    stored = None
+    if document is not None:
+        with document.open("rb") as source:
+            stored = store_signed_pdf(area, source, la=authority.code, use_case=name)
+    try:
+        agreement = registry.sign(
+            authority.code,
+            name,
+            on=day,
+            by=who(by),
+            expires_on=parse_date(expires, "--expires") if expires else None,
+            signatory=signatory,
+            role=role,
+            document_sha256=stored.sha256 if stored else None,
+            isg_reference=isg_reference,
+        )
+    except BaseException:
+        if stored is not None and stored.created:
+            remove_stored(stored)
+        raise
     flows = registry.permissions(authority.code, day).allows(use_case)
     typer.echo(
         f"{authority.name}: the {use_case} agreement is signed from "
