@@ -265,8 +265,7 @@ def test_an_unreadable_upload_is_refused(
         ("a: &x [1, 2]\nb: *x\n", "anchors or aliases"),
         ("use_cases: " + "[" * 40 + "]" * 40, "nested more than 16 levels"),
         ("x" * (MAX_POLICY_BYTES + 1), "the most read is 256 KB"),
-        ("use_cases:\n  pan:\n    datasets:\n      ssda903: [1]\n", "laid out"),
-        ("use_cases: [1, 2]\n", "laid out"),
+        ("use_cases: [1, 2]\n", "each use case is a mapping"),
         ("a: \x00\n", "not valid YAML"),
         ("a: b: c\n", "line 1, column 5: mapping values are not allowed here"),
     ],
@@ -277,6 +276,17 @@ def test_hostile_documents_are_refused_before_they_cost_anything(
     policy, problems = parse_policy(text)
     assert policy is None
     assert len(problems) == 1 and message in problems[0]
+
+
+def test_a_list_where_tables_are_due_is_named() -> None:
+    policy, problems = parse_policy(
+        "use_cases:\n  pan:\n    datasets:\n      ssda903: [1]\n"
+    )
+    assert policy is None
+    assert any(
+        "use_cases.pan.datasets.ssda903: Input should be a valid dictionary" in p
+        for p in problems
+    )
 
 
 def test_every_problem_is_listed_on_its_own() -> None:

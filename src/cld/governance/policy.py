@@ -64,8 +64,14 @@ def policy_from_document(data: Any, *, check: bool = True) -> Policy:
     every problem. ``check=False`` skips the rules for a document that was checked
     when it was stored (the registry's versions), which saves reading every schema
     year on each command."""
-    if isinstance(data, dict) and isinstance(data.get("use_cases"), list):
-        data = {**data, "use_cases": {u.get("name"): u for u in data["use_cases"]}}
+    listed = data.get("use_cases") if isinstance(data, dict) else None
+    if isinstance(listed, list):
+        if not all(isinstance(u, dict) for u in listed):
+            raise PolicyError(
+                "the policy is not valid:\n- use_cases: each use case is a mapping "
+                "with its name, title, purpose and datasets"
+            )
+        data = {**data, "use_cases": {u.get("name"): u for u in listed}}
     try:
         policy = Policy.model_validate(data)
     except ValidationError as exc:

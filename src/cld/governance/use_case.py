@@ -53,17 +53,23 @@ class UseCase(_Frozen):
     @field_validator("datasets", mode="before")
     @classmethod
     def _shorthand(cls, value: Any) -> Any:
-        """``COLUMN: keep`` is short for ``COLUMN: {treatment: keep}``."""
+        """``COLUMN: keep`` is short for ``COLUMN: {treatment: keep}``. Anything
+        that is not a mapping where one is due is left for the model's own
+        validation, which says where and what it expected."""
         if not isinstance(value, dict):
             return value
         return {
             dataset: {
                 table: {
                     column: {"treatment": rule} if isinstance(rule, str) else rule
-                    for column, rule in (columns or {}).items()
+                    for column, rule in columns.items()
                 }
-                for table, columns in (tables or {}).items()
+                if isinstance(columns, dict)
+                else columns or {}
+                for table, columns in tables.items()
             }
+            if isinstance(tables, dict)
+            else tables or {}
             for dataset, tables in value.items()
         }
 

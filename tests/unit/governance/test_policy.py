@@ -92,6 +92,24 @@ def test_badly_shaped_policies_are_refused_plainly() -> None:
         default_policy().use_case("nope")
 
 
+@pytest.mark.parametrize(
+    ("where", "shape"),
+    [("pan.datasets.ssda903", ["episodes"]), ("pan.datasets.ssda903.episodes", "x")],
+)
+def test_a_list_or_a_word_where_a_mapping_is_due_is_named(
+    where: str, shape: Any
+) -> None:
+    document = default_policy().document()
+    use_case, _, dataset, *table = where.split(".")
+    rules = document["use_cases"][use_case]["datasets"]
+    if table:
+        rules[dataset][table[0]] = shape
+    else:
+        rules[dataset] = shape
+    with pytest.raises(PolicyError, match=rf"use_cases\.{where}: Input should be"):
+        policy_from_document(document)
+
+
 def test_an_unknown_disclosure_rule_is_refused() -> None:
     document = default_policy().document()
     document["use_cases"]["pan"]["disclosure"] = "lenient"

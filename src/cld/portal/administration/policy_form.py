@@ -51,11 +51,6 @@ def parse_policy(text: str) -> tuple[Policy | None, list[str]]:
         return policy_from_document(data, check=True), []
     except PolicyError as exc:
         return None, _problems(str(exc))
-    except (AttributeError, TypeError):  # a rule or table that is not a mapping
-        return None, [
-            "The policy is not laid out as an exported policy is: each use case "
-            "maps datasets to tables, each table maps columns to their treatment"
-        ]
 
 
 def _shape_problem(text: str) -> str | None:
