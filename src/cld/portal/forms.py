@@ -23,6 +23,15 @@ _CLASSES: dict[type[forms.Widget], str] = {
 }
 
 
+class Checkboxes(forms.CheckboxSelectMultiple):
+    """Checkboxes whose label target (and so the error summary's link) is the
+    first box, as the GOV.UK error summary expects (Django's points nowhere).
+    Rendered by ``portal/includes/checkboxes.html``."""
+
+    def id_for_label(self, id_: str, index: str | None = None) -> str:
+        return super().id_for_label(id_, "0" if index is None else index)
+
+
 class GovukForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,17 +18,9 @@ from django.utils import timezone
 from cld.governance.authorities import Authority
 from cld.pipeline.registry.audit import Outcome
 from cld.portal.accounts.roles import ROLES, Scope
-from cld.portal.forms import GovukForm
+from cld.portal.forms import Checkboxes, GovukForm
 
 ISO_DATE = "%Y-%m-%d"
-
-
-class Checkboxes(forms.CheckboxSelectMultiple):
-    """Checkboxes whose label target (and so the error summary's link) is the
-    first box, as the GOV.UK error summary expects."""
-
-    def id_for_label(self, id_: str, index: str | None = None) -> str:
-        return super().id_for_label(id_, "0" if index is None else index)
 
 
 def _choose(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> None:

@@ -13,7 +13,7 @@ from django import forms
 from django.forms import BoundField
 
 from cld.pipeline.signed_documents import MAX_BYTES, Rejection, size_text
-from cld.portal.forms import GovukForm
+from cld.portal.forms import Checkboxes, GovukForm
 from cld.portal.governance.upload import ReceivedPdfUpload
 
 PARTS = ("day", "month", "year")
@@ -245,14 +245,6 @@ class SignForm(GovukForm):
                     widget.attrs["aria-invalid"] = "true"
                 else:
                     widget.attrs.pop("aria-invalid", None)
-
-
-class Checkboxes(forms.CheckboxSelectMultiple):
-    """Checkboxes whose field points at the first box, so the error summary's link
-    lands on it (Django's points nowhere)."""
-
-    def id_for_label(self, id_: str, index: str | None = None) -> str:
-        return f"{id_}_{index or 0}" if id_ else id_
 
 
 class CoversForm(GovukForm):
