@@ -5,6 +5,8 @@
     DIR/
       registry.sqlite            the registry (unless DATABASE_URL names another)
       incoming/<LA>/<session>/   raw uploads while a session runs (private to the LA)
+      incoming/new/<LA>/         the drop zone: returns left here (by a transfer, the
+                                 API) wait for the orchestrator's sensor to process them
       sessions/<LA>/<session>/   the immutable archive of each session: raw upload,
                                  conformed tables, degraded tables, issues, manifest
       current/<LA>/<use case>/<dataset>/<year>/<table>.parquet
@@ -28,6 +30,7 @@ from cld.engine.errors import UsageError
 
 REGISTRY_FILE = "registry.sqlite"
 AREAS = ("incoming", "sessions", "current")
+DROP_ZONE = "new"
 """The folders ``cld init`` makes and every command expects."""
 
 
@@ -55,6 +58,10 @@ class DataArea:
     def outputs(self) -> Path:
         return self.root / "outputs"
 
+    def drop_zone(self, la: str) -> Path:
+        """Where returns wait to be picked up and processed for ``la``."""
+        return self.incoming / DROP_ZONE / la
+
     def la_current(self, la: str) -> Path:
         return self.current / la
 
@@ -73,3 +80,9 @@ class DataArea:
                 f"{self.root} is not a data area (no {', '.join(missing)}); "
                 f"run `cld init --data-dir {self.root}` first"
             )
+
+
+def open_data_area(location: str | Path) -> DataArea:
+    """The data area at ``location`` (a folder; see :mod:`cld.pipeline.storage` for
+    object-store URLs)."""
+    return DataArea(Path(location))
