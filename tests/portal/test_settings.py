@@ -90,3 +90,11 @@ def test_without_database_url_the_registry_file_is_used(tmp_path: Path) -> None:
 def test_other_databases_are_refused(tmp_path: Path) -> None:
     with pytest.raises(ImproperlyConfigured, match="not mysql"):
         environment.database("mysql://db.example/cld", tmp_path)
+
+
+def test_an_object_store_data_area_needs_database_url() -> None:
+    assert environment.data_dir({"CLD_DATA_DIR": "s3://bucket/area"}) == (
+        "s3://bucket/area"
+    )
+    with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
+        environment.database("", "s3://bucket/area")

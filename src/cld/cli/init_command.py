@@ -6,7 +6,7 @@ import typer
 
 from cld.cli.options import ByOption, DataDirOption, who
 from cld.engine.errors import ExitCode
-from cld.pipeline.data_area import DataArea
+from cld.pipeline.data_area import open_data_area
 from cld.pipeline.registry import open_registry
 
 
@@ -15,7 +15,7 @@ def init(data_dir: DataDirOption, by: ByOption = None) -> int:
 
     Idempotent: an existing data area is kept as it is.
     """
-    area = DataArea(data_dir)
+    area = open_data_area(data_dir)
     area.create()
     registry = open_registry(area.registry_file, must_exist=False)
     created = registry.create(by=who(by))

@@ -10,15 +10,16 @@ from typing import Annotated
 import typer
 
 from cld.engine.errors import UsageError
-from cld.pipeline.data_area import DataArea
+from cld.pipeline.data_area import DataArea, open_data_area
 from cld.pipeline.registry import Registry, open_registry
 
 DataDirOption = Annotated[
-    Path,
+    str,
     typer.Option(
         "--data-dir",
-        help="The platform's data area (made by `cld init`).",
-        file_okay=False,
+        help="The platform's data area (made by `cld init`): a folder, or an "
+        "object-store URL such as s3://bucket/prefix (credentials and "
+        "AWS_ENDPOINT_URL from the environment; its registry is DATABASE_URL).",
     ),
 ]
 ByOption = Annotated[
@@ -57,8 +58,8 @@ def parse_date(text: str | None, option: str = "--on") -> dt.date:
         ) from None
 
 
-def open_area(data_dir: Path) -> tuple[DataArea, Registry]:
+def open_area(data_dir: str | Path) -> tuple[DataArea, Registry]:
     """The data area and its registry, refusing a folder `cld init` did not make."""
-    area = DataArea(data_dir)
+    area = open_data_area(data_dir)
     area.check()
     return area, open_registry(area.registry_file)

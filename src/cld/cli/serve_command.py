@@ -28,7 +28,7 @@ def serve(
     return ExitCode.OK
 
 
-def prepare_portal(data_dir: Path) -> None:
+def prepare_portal(data_dir: str | Path) -> None:
     """Set Django up for the data area and bring the portal's tables up to date."""
     from django.core.management import call_command
 

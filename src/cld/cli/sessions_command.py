@@ -61,7 +61,9 @@ def verify(
     for name in wanted:
         if name not in records:
             raise UsageError(f"there is no session {name!r}")
-        problems = verify_session(area.session_dir(records[name].la, name))
+        problems = verify_session(
+            area.fetch(area.session_dir(records[name].la, name), again=True)
+        )
         if problems:
             broken += 1
             typer.echo(f"✗ {name}:")

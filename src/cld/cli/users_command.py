@@ -91,6 +91,6 @@ def token(
     return ExitCode.OK
 
 
-def _portal(data_dir: Path) -> None:
+def _portal(data_dir: str | Path) -> None:
     """Set Django up for the data area and bring its tables up to date."""
     prepare_portal(data_dir)

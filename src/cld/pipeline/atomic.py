@@ -35,6 +35,15 @@ def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
     return target
 
 
+def point_link(link: Path, target: Path) -> None:
+    """Make ``link`` a symbolic link to ``target`` with one rename: a reader sees
+    the old target or the new one, never neither."""
+    pending = link.parent / f".{link.name}.{target.name}.link"
+    pending.unlink(missing_ok=True)
+    os.symlink(os.path.relpath(target, link.parent), pending)
+    os.replace(pending, link)
+
+
 def write_bytes_atomically(target: Path, data: bytes) -> Path:
     def write(path: Path) -> None:
         path.write_bytes(data)

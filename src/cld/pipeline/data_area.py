@@ -19,14 +19,24 @@
 
 Only ``incoming/`` and ``sessions/`` ever hold a raw identifier, a full date of
 birth or a full postcode; everything under ``current/`` has been through the policy.
+
+The area may be a folder (the default) or an object-store URL such as
+``s3://bucket/prefix`` (:func:`open_data_area`): then the store holds the same
+layout, with pointer objects instead of links, and ``root`` is the worker's local
+mirror of it (:mod:`cld.pipeline.storage.mirror`). The registry of such an area is
+where ``DATABASE_URL`` says.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cld.engine.errors import UsageError
+from cld.pipeline.registry.database import DATABASE_URL_ENV
+from cld.pipeline.storage.location import local_path, mirror_folder, scheme_of
+from cld.pipeline.storage.mirror import RemoteArea
 
 REGISTRY_FILE = "registry.sqlite"
 AREAS = ("incoming", "sessions", "current")
@@ -37,9 +47,24 @@ DROP_ZONE = "new"
 @dataclass(frozen=True)
 class DataArea:
     root: Path
+    remote: RemoteArea | None = None
+    """The object store the area lives in; None for a folder."""
+
+    @property
+    def location(self) -> str:
+        """What the area was opened as: its folder, or its URL."""
+        return self.remote.url if self.remote is not None else str(self.root)
 
     @property
     def registry_file(self) -> Path:
+        """The embedded SQLite registry. An area on object storage has none: its
+        registry is where ``DATABASE_URL`` says."""
+        if self.remote is not None and not os.environ.get(DATABASE_URL_ENV, "").strip():
+            raise UsageError(
+                f"{self.remote.url} is on object storage, so its registry is where "
+                f"{DATABASE_URL_ENV} says; set {DATABASE_URL_ENV} "
+                "(e.g. postgresql://user@host/db)"
+            )
         return self.root / REGISTRY_FILE
 
     @property
@@ -69,11 +94,19 @@ class DataArea:
         return self.sessions / la / session_id
 
     def create(self) -> None:
+        if self.remote is not None:
+            self.remote.create()
         for name in AREAS:
             (self.root / name).mkdir(parents=True, exist_ok=True)
 
     def check(self) -> None:
-        """Refuse a folder that ``cld init`` has not made a data area."""
+        """Refuse a folder (or a store) that ``cld init`` has not made a data
+        area."""
+        if self.remote is not None:
+            self.remote.check()
+            for name in AREAS:  # the mirror is made as needed
+                (self.root / name).mkdir(parents=True, exist_ok=True)
+            return
         missing = [name for name in AREAS if not (self.root / name).is_dir()]
         if missing:
             raise UsageError(
@@ -81,8 +114,47 @@ class DataArea:
                 f"run `cld init --data-dir {self.root}` first"
             )
 
+    # immutable folders (a session's archive, signed agreements) --------------
+    def fetch(self, folder: Path, *, again: bool = False) -> Path:
+        """``folder`` with its files, fetched from the store when the mirror lacks
+        them, or whatever it has when ``again`` (object-store areas)."""
+        if self.remote is not None:
+            self.remote.pull_tree(folder, again=again)
+        return folder
+
+    def fetch_file(self, path: Path) -> Path:
+        """One file of an immutable folder, fetched from the store when the
+        mirror lacks it (object-store areas)."""
+        if self.remote is not None:
+            self.remote.pull_file(path)
+        return path
+
+    def store(self, path: Path) -> None:
+        """Write a finished folder (or one file) to the store (object-store
+        areas)."""
+        if self.remote is not None:
+            if path.is_dir():
+                self.remote.push_tree(path)
+            else:
+                self.remote.push_file(path)
+
+    def forget(self, folder: Path) -> None:
+        """Delete ``folder`` from the store too (object-store areas)."""
+        if self.remote is not None:
+            self.remote.delete_tree(folder)
+
+    def names(self, folder: Path) -> list[str]:
+        """What is directly in ``folder`` (in the store, for object-store areas)."""
+        if self.remote is not None:
+            return self.remote.names(folder)
+        return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+
 
 def open_data_area(location: str | Path) -> DataArea:
-    """The data area at ``location`` (a folder; see :mod:`cld.pipeline.storage` for
-    object-store URLs)."""
-    return DataArea(Path(location))
+    """The data area at ``location``: a folder (or ``file://`` URL), or an
+    object-store URL (``s3://bucket/prefix``, ``az://container/prefix``) worked on
+    through a local mirror under ``$CLD_WORK_DIR``."""
+    if scheme_of(location) is None:
+        return DataArea(local_path(location))
+    url = str(location).rstrip("/")
+    return DataArea(mirror_folder(url), RemoteArea(url, mirror_folder(url)))

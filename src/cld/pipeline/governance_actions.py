@@ -29,7 +29,7 @@ def withdraw_agreement(
     """Withdraw ``la``'s agreement for ``use_case``; returns the agreement and the
     published tables deleted."""
     area.check()
-    with la_lock(area, la):
+    with la_lock(area, la, registry.engine):
         agreement = registry.withdraw(la, use_case, on=on, by=by, source=source)
         removed = [r for r in current_files(area, la) if r.startswith(use_case + "/")]
         if removed and on <= dt.date.today():

@@ -6,6 +6,11 @@ retention) builds a complete new snapshot beside the old one — unchanged files
 hard links, so this costs no copying — and then swaps the link with one
 ``rename``. A reader, or a crash at any moment, sees the old snapshot or the new
 one, never a mix. Only one change runs at a time per authority (:func:`la_lock`).
+
+On a data area on object storage the same happens in the worker's mirror, and the
+new snapshot is then written to the store and its pointer object switched
+(:mod:`cld.pipeline.storage.mirror`); the lock is also taken in the registry's
+database, so workers on other machines wait too.
 """
 
 from __future__ import annotations
@@ -18,24 +23,49 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import Engine
+
+from cld.pipeline.atomic import point_link
 from cld.pipeline.data_area import DataArea
+from cld.pipeline.registry.locks import database_lock
+from cld.pipeline.storage.mirror import RemoteArea
 
 SNAPSHOTS = ".snapshots"
 LOCKS = ".locks"
 
 
 @contextmanager
-def la_lock(area: DataArea, la: str) -> Iterator[None]:
+def la_lock(area: DataArea, la: str, database: Engine | None = None) -> Iterator[None]:
     """Hold the authority's lock: sessions and changes for one LA run one at a time
-    (other authorities go on in parallel)."""
+    (other authorities go on in parallel). A file lock serialises the processes
+    of one machine; with ``database`` (the registry's engine) on PostgreSQL, an
+    advisory lock there serialises every machine's. On an object-store area the
+    mirror is brought up to date with the store once the lock is held."""
     folder = area.current / LOCKS
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / f"{la}.lock").open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            with database_lock(database, f"la:{la}"):
+                refresh_current(area, la)
+                yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def refresh_current(area: DataArea, la: str) -> None:
+    """Bring the mirror's ``current/<LA>`` up to date (object-store areas)."""
+    if area.remote is not None:
+        area.remote.pull_snapshot(area.la_current(la), area.current / SNAPSHOTS / la)
+
+
+def refresh_output(area: DataArea, use_case: str, builds: str) -> Path:
+    """``outputs/<use case>``, brought up to date with the store first
+    (object-store areas); ``builds`` is the folder its builds are kept in."""
+    link = area.outputs / use_case
+    if area.remote is not None:
+        area.remote.pull_snapshot(link, area.outputs / builds / use_case)
+    return link
 
 
 def current_snapshot(area: DataArea, la: str) -> Path | None:
@@ -49,6 +79,7 @@ def linked_snapshot(link: Path) -> Path | None:
 
 def current_files(area: DataArea, la: str) -> dict[str, Path]:
     """Every published file of ``la``, by its path under ``current/<LA>/``."""
+    refresh_current(area, la)
     return snapshot_files(area.la_current(la))
 
 
@@ -84,6 +115,7 @@ def publish(
         add=add,
         remove=remove,
         on_built=on_built,
+        remote=area.remote,
     )
 
 
@@ -96,10 +128,11 @@ def switch_snapshot(
     remove: Iterable[str] = (),
     keep: bool = True,
     on_built: Callable[[], None] | None = None,
+    remote: RemoteArea | None = None,
 ) -> Path:
     """Build the next snapshot of ``link`` in ``snapshots`` and switch to it: the
     old snapshot's files (unless ``keep`` is false), less ``remove``, plus
-    ``add``."""
+    ``add``. With ``remote``, the store's pointer is switched first."""
     snapshots.mkdir(parents=True, exist_ok=True)
     _clear_leftovers(link, snapshots)
     old = linked_snapshot(link)
@@ -117,10 +150,9 @@ def switch_snapshot(
     os.rename(building, new)
     if on_built is not None:
         on_built()
-    pending = link.parent / f".{link.name}.{new.name}.link"
-    pending.unlink(missing_ok=True)
-    os.symlink(os.path.relpath(new, link.parent), pending)
-    os.replace(pending, link)  # the switch: one rename
+    if remote is not None:
+        remote.push_snapshot(link, new)  # the object store's switch: one pointer
+    point_link(link, new)  # the switch: one rename
     if old is not None and old != new:
         shutil.rmtree(old, ignore_errors=True)
     return new

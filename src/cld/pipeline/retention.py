@@ -25,7 +25,7 @@ from cld.engine.spec.load import dataset_names, load_spec, year_range
 from cld.governance.agreements import add_years
 from cld.governance.policy import Policy
 from cld.pipeline.data_area import DataArea
-from cld.pipeline.manifest import read_manifest
+from cld.pipeline.manifest import MANIFEST, read_manifest
 from cld.pipeline.publish import current_files, la_lock, publish
 from cld.pipeline.registry.store import Registry
 
@@ -81,11 +81,15 @@ def apply_retention(
     _, policy = registry.policy()
     result = RetentionResult()
     las = sorted(
-        {p.name for p in area.current.iterdir() if not p.name.startswith(".")}
-        | {p.name for p in area.sessions.iterdir() if p.is_dir()}
+        {
+            name
+            for folder in (area.current, area.sessions)
+            for name in area.names(folder)
+            if not name.startswith(".") and (folder / name).suffix == ""
+        }
     )
     for la in las:
-        with la_lock(area, la):
+        with la_lock(area, la, registry.engine):
             expired = [
                 rel
                 for rel in current_files(area, la)
@@ -95,16 +99,18 @@ def apply_retention(
                 publish(area, la, f"retention-{today:%Y%m%d}", remove=expired)
             result.tables.extend(f"{la}/{rel}" for rel in expired)
             folder = area.sessions / la
-            for session in sorted(folder.iterdir()) if folder.is_dir() else []:
-                if session.name.startswith(".") or not session.is_dir():
+            for name in area.names(folder):
+                session = folder / name
+                if name.startswith("."):
                     continue
                 try:
-                    manifest = read_manifest(session)
+                    manifest = read_manifest(area.fetch_file(session / MANIFEST).parent)
                 except (OSError, ValueError):
                     continue  # not a finished session: never deleted blind
                 if session_expired(manifest, policy, today):
                     if not dry_run:
-                        shutil.rmtree(session)
+                        shutil.rmtree(session, ignore_errors=True)
+                        area.forget(session)
                         registry.mark_session(session.name, "deleted")
                     result.sessions.append(f"{la}/{session.name}")
     if not dry_run:

@@ -31,7 +31,7 @@ STORED_ISSUE_SCHEMA = pl.Schema({"file": pl.String(), **ISSUE_SCHEMA})
 def session_folder(area: DataArea, la: str, session_id: str) -> Path:
     """The archive folder of a finished session; :class:`UsageError` when there is
     none (a session still running, failed, or unknown)."""
-    folder = area.session_dir(la, session_id)
+    folder = area.fetch(area.session_dir(la, session_id))
     if not (folder / MANIFEST).is_file():
         raise UsageError(f"session {session_id!r} of {la} has no archive")
     return folder

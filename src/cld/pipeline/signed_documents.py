@@ -219,6 +219,7 @@ def store(
     document.path.chmod(READ_ONLY)
     os.replace(document.path, target)
     _sync_folder(target.parent)
+    area.store(target)
     return StoredDocument(target, document.sha256, document.size, created=True)
 
 

@@ -11,17 +11,19 @@ SETTINGS_MODULE = "cld.portal.settings"
 DATA_DIR_ENV = "CLD_DATA_DIR"
 
 
-def configure(data_dir: Path) -> None:
-    """Point Django at the data area ``data_dir`` and set it up (once per process;
-    a second call for another data area is refused)."""
+def configure(data_dir: str | Path) -> None:
+    """Point Django at the data area ``data_dir`` (a folder or an object-store
+    URL) and set it up (once per process; a second call for another data area is
+    refused)."""
     import django
     from django.conf import settings
 
     from cld.engine.errors import UsageError
+    from cld.portal.environment import data_dir as location_of
 
-    wanted = data_dir.resolve()
+    wanted = location_of({DATA_DIR_ENV: str(data_dir)})
     if settings.configured:
-        if Path(settings.CLD_DATA_DIR) != wanted:
+        if wanted != settings.CLD_DATA_DIR:
             raise UsageError(
                 f"the portal is already set up for {settings.CLD_DATA_DIR}, "
                 f"not {wanted}"

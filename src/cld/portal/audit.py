@@ -3,19 +3,18 @@ table) through :func:`record`, with the client's address as the source."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 
-from cld.pipeline.data_area import DataArea
+from cld.pipeline.data_area import DataArea, open_data_area
 from cld.pipeline.registry import Registry, open_registry
 from cld.pipeline.registry.audit import Outcome
 
 
 def data_area() -> DataArea:
-    return DataArea(Path(settings.CLD_DATA_DIR))
+    return open_data_area(settings.CLD_DATA_DIR)
 
 
 def registry() -> Registry:

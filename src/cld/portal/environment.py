@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from sqlalchemy.engine import make_url
 
 from cld.pipeline.data_area import REGISTRY_FILE
+from cld.pipeline.storage.location import local_path, scheme_of
 
 ENVIRONMENTS = ("production", "development", "test")
 PRODUCTION_NEEDS = ("DJANGO_SECRET_KEY", "CLD_PSEUDONYM_KEY", "DATABASE_URL")
@@ -41,17 +42,24 @@ def require_production_settings(env: Mapping[str, str] = os.environ) -> None:
         )
 
 
-def data_dir(env: Mapping[str, str] = os.environ) -> Path:
-    """The data area (``CLD_DATA_DIR``; ``./data`` in development)."""
-    return Path(env.get("CLD_DATA_DIR", "").strip() or "data").resolve()
+def data_dir(env: Mapping[str, str] = os.environ) -> str:
+    """The data area (``CLD_DATA_DIR``; ``./data`` in development): a folder, made
+    absolute, or an object-store URL as given."""
+    text = env.get("CLD_DATA_DIR", "").strip() or "data"
+    return text if scheme_of(text) else str(local_path(text).resolve())
 
 
-def database(url_text: str, data_area: Path) -> dict[str, Any]:
+def database(url_text: str, data_area: str | Path) -> dict[str, Any]:
     """Django's ``DATABASES["default"]``: ``DATABASE_URL`` (PostgreSQL through
     psycopg 3, query parameters such as ``options=-csearch_path=…`` passed on) or
     the registry's SQLite file in the data area."""
     if not url_text.strip():
-        return _sqlite(data_area / REGISTRY_FILE)
+        if scheme_of(data_area):
+            raise ImproperlyConfigured(
+                f"CLD_DATA_DIR {data_area} is on object storage, so the portal's "
+                "database is where DATABASE_URL says; set DATABASE_URL"
+            )
+        return _sqlite(Path(data_area) / REGISTRY_FILE)
     try:
         url = make_url(url_text.strip())
     except Exception as exc:  # sqlalchemy raises ArgumentError; say it plainly
@@ -60,7 +68,7 @@ def database(url_text: str, data_area: Path) -> dict[str, Any]:
         ) from None
     backend = url.get_backend_name()
     if backend == "sqlite":
-        return _sqlite(Path(url.database or data_area / REGISTRY_FILE))
+        return _sqlite(Path(url.database or Path(data_area) / REGISTRY_FILE))
     if backend not in ("postgresql", "postgres"):
         raise ImproperlyConfigured(
             f"DATABASE_URL: the portal runs on PostgreSQL or SQLite, not {backend}"

@@ -36,7 +36,7 @@ def shared_tables(
     latest: dict[str, SharedTable] = {}
     for session in registry.sessions(la):
         folder = area.session_dir(la, session.id)
-        if not (folder / MANIFEST).is_file():
+        if not area.fetch_file(folder / MANIFEST).is_file():
             continue
         manifest = read_manifest(folder)
         for entry in manifest.get("published", []):

@@ -64,4 +64,5 @@ def _make_engine(url: URL) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # room for every worker thread's lock connection and its work beside it
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30)

@@ -18,7 +18,8 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest
 
-from cld.pipeline.outputs.build import MANIFEST
+from cld.pipeline.outputs.build import BUILDS, MANIFEST
+from cld.pipeline.publish import refresh_output
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.audit import data_area, record
 
@@ -48,8 +49,9 @@ def folder_of(use_case: str) -> Path | None:
     been built (or the name is not a use case's)."""
     if not USE_CASE_NAME.fullmatch(use_case):
         return None
-    outputs = data_area().outputs
-    link = outputs / use_case
+    area = data_area()
+    outputs = area.outputs
+    link = refresh_output(area, use_case, BUILDS)
     if not link.is_symlink():
         return None
     folder = link.resolve()

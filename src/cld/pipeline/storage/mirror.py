@@ -1,0 +1,301 @@
+"""A data area on object storage, worked on through a local mirror.
+
+The object store is the system of record; a worker keeps a mirror of the parts it
+needs (``$CLD_WORK_DIR``) and runs the very same pipeline on it. What changes on
+the mirror is written back:
+
+- Published snapshots (``current/<LA>``, ``outputs/<use case>``): their files are
+  written as new objects (``current/.snapshots/<LA>/<snapshot>/…``,
+  ``outputs/.builds/<use case>/<build>/…``; a file unchanged since the last
+  snapshot keeps its object), then one small pointer object,
+  ``current/<LA>/pointer.json``, is replaced. It lists every file of the snapshot
+  with its object key, size and sha256. A single PUT replaces an object whole, so a
+  reader that follows the pointer sees the old snapshot or the new one, never half.
+  Objects no pointer names any more are deleted after the switch.
+- Immutable folders (a session's archive, signed agreements): every file, the
+  manifest last, so a folder whose manifest is there is complete.
+
+Reading follows the pointer: each file is fetched once, checked against its sha256
+and kept in the mirror; a file the last snapshot already had is linked, not
+fetched again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import Any
+
+from cld.engine.errors import UsageError
+from cld.pipeline.atomic import point_link, sha256_of, write_bytes_atomically
+from cld.pipeline.storage.location import open_filesystem
+
+POINTER = "pointer.json"
+MARKER = ".cld-data-area"
+POINTER_FORMAT = 1
+LAST = ("manifest.json", "manifest.json.sha256")
+"""Written last in an immutable folder: their presence says it is complete."""
+
+
+class ObjectStoreError(UsageError):
+    """The object store refused or lost something (a file's checksum differs)."""
+
+
+class RemoteArea:
+    """The object-store side of a data area whose mirror is ``mirror``."""
+
+    def __init__(self, url: str, mirror: Path) -> None:
+        self.url = url.rstrip("/")
+        self.mirror = mirror
+        fs, root = open_filesystem(self.url)
+        self._fs: Any = fs
+        self._root = root.rstrip("/")
+
+    def __repr__(self) -> str:
+        return f"RemoteArea({self.url!r})"
+
+    # keys ---------------------------------------------------------------
+    def key(self, rel: str) -> str:
+        return f"{self._root}/{rel}" if rel else self._root
+
+    def rel(self, local: Path) -> str:
+        """The key (relative to the area) of a path in the mirror."""
+        return local.relative_to(self.mirror).as_posix()
+
+    def _fresh(self) -> None:
+        self._fs.invalidate_cache()
+
+    # the area itself -----------------------------------------------------
+    def exists(self) -> bool:
+        self._fresh()
+        return bool(self._fs.exists(self.key(MARKER)))
+
+    def create(self) -> None:
+        """Mark the prefix as a data area (making the bucket if it has none)."""
+        if self.exists():
+            return
+        try:
+            self._fs.makedirs(self._root, exist_ok=True)
+        except (OSError, ValueError) as exc:
+            raise ObjectStoreError(f"{self.url}: cannot be made ({exc})") from exc
+        self._fs.pipe(self.key(MARKER), json.dumps({"format": POINTER_FORMAT}).encode())
+
+    def check(self) -> None:
+        try:
+            found = self.exists()
+        except (OSError, ValueError) as exc:
+            raise ObjectStoreError(f"{self.url} cannot be read: {exc}") from exc
+        if not found:
+            raise UsageError(
+                f"{self.url} is not a data area (no {MARKER}); "
+                f"run `cld init --data-dir {self.url}` first"
+            )
+
+    # snapshots -----------------------------------------------------------
+    def read_pointer(self, link: Path) -> dict[str, Any] | None:
+        try:
+            data = self._fs.cat_file(self.key(f"{self.rel(link)}/{POINTER}"))
+        except FileNotFoundError:
+            return None
+        pointer: dict[str, Any] = json.loads(data)
+        return pointer
+
+    def pull_snapshot(self, link: Path, snapshots: Path) -> None:
+        """Make the mirror's ``link`` point to a local copy of the snapshot the
+        store's pointer names (removing it when the store has none)."""
+        pointer = self.read_pointer(link)
+        if pointer is None:
+            if link.is_symlink():
+                link.unlink()
+            return
+        target = snapshots / pointer["snapshot"]
+        old = link.resolve() if link.is_symlink() else None
+        if old == target.resolve() and target.is_dir():
+            return
+        old_files = _local_pointer(link) if old is not None else {}
+        building = snapshots / f".{target.name}.{secrets.token_hex(3)}.pulling"
+        try:
+            for rel, entry in pointer["files"].items():
+                local = building / rel
+                local.parent.mkdir(parents=True, exist_ok=True)
+                before = old_files.get(rel)
+                if old and before and before["sha256"] == entry["sha256"]:
+                    os.link(old / rel, local)
+                else:
+                    self._fetch(entry, local)
+            building.mkdir(parents=True, exist_ok=True)
+            if target.is_dir():  # another process of this worker pulled it
+                shutil.rmtree(building)
+            else:
+                os.rename(building, target)
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            raise
+        point_link(link, target)
+        _save_local_pointer(link, pointer)
+        if old is not None and old != target.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+
+    def push_snapshot(self, link: Path, snapshot: Path) -> None:
+        """Write ``snapshot`` (complete, in the mirror) to the store and switch the
+        store's pointer for ``link`` to it; then delete the objects of earlier
+        snapshots that it no longer names."""
+        self._fresh()
+        old = self.read_pointer(link) or {"files": {}}
+        known = {(rel, e["sha256"]): e for rel, e in old["files"].items()}
+        files: dict[str, dict[str, Any]] = {}
+        written: list[str] = []
+        try:
+            for path in sorted(snapshot.rglob("*")):
+                if not path.is_file():
+                    continue
+                rel = path.relative_to(snapshot).as_posix()
+                digest = sha256_of(path)
+                entry = known.get((rel, digest))
+                if entry is None:
+                    entry = {
+                        "key": f"{self.rel(snapshot)}/{rel}",
+                        "sha256": digest,
+                        "size": path.stat().st_size,
+                    }
+                    written.append(self.key(entry["key"]))
+                    self._fs.put_file(str(path), written[-1])
+                files[rel] = entry
+            pointer = {
+                "format": POINTER_FORMAT,
+                "snapshot": snapshot.name,
+                "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "files": files,
+            }
+            data = json.dumps(pointer, indent=1, sort_keys=True).encode()
+            self._fs.pipe(self.key(f"{self.rel(link)}/{POINTER}"), data)  # switch
+        except BaseException:
+            if written:  # the pointer still names the old snapshot: drop the new
+                self._fs.rm(written)
+            raise
+        _save_local_pointer(link, pointer)
+        named = {e["key"] for e in files.values()}
+        stale = sorted(
+            self.key(e["key"]) for e in old["files"].values() if e["key"] not in named
+        )
+        if stale:
+            self._fs.rm(stale)
+
+    def _fetch(self, entry: dict[str, Any], local: Path) -> None:
+        """Fetch one object to ``local``, refusing it if its sha256 differs."""
+        partial = local.parent / f".{local.name}.{secrets.token_hex(3)}.partial"
+        try:
+            self._fs.get_file(self.key(entry["key"]), str(partial))
+            if sha256_of(partial) != entry["sha256"]:
+                raise ObjectStoreError(
+                    f"{self.url}/{entry['key']} does not match the sha256 its "
+                    "pointer gives; it was changed or damaged in the store"
+                )
+            os.replace(partial, local)
+        except FileNotFoundError as exc:
+            raise ObjectStoreError(
+                f"{self.url}/{entry['key']} is missing (a newer snapshot replaced "
+                "it while it was read: try again)"
+            ) from exc
+        finally:
+            partial.unlink(missing_ok=True)
+
+    # immutable folders ---------------------------------------------------
+    def push_tree(self, folder: Path) -> None:
+        """Write every file under ``folder`` to the store, the manifest last."""
+        paths = sorted(p for p in folder.rglob("*") if p.is_file())
+        paths.sort(key=lambda p: p.name in LAST)
+        for path in paths:
+            self._fs.put_file(str(path), self.key(self.rel(path)))
+
+    def push_file(self, path: Path) -> None:
+        self._fs.put_file(str(path), self.key(self.rel(path)))
+
+    def pull_tree(self, folder: Path, *, again: bool = False) -> bool:
+        """Fetch the folder from the store unless the mirror has it complete (or
+        ``again``: fetch it whatever the mirror has); False when the store has no
+        complete copy."""
+        if not again and (folder / LAST[0]).is_file():
+            return True
+        self._fresh()
+        prefix = self.key(self.rel(folder))
+        found = [k for k in self._fs.find(prefix) if not k.endswith("/")]
+        if not any(k == f"{prefix}/{LAST[0]}" for k in found):
+            return False
+        building = folder.parent / f".{folder.name}.{secrets.token_hex(3)}.pulling"
+        try:
+            for key in found:
+                local = building / key[len(prefix) + 1 :]
+                local.parent.mkdir(parents=True, exist_ok=True)
+                self._fs.get_file(key, str(local))
+            _remove_tree(folder)
+            os.rename(building, folder)
+        finally:
+            _remove_tree(building)
+        return True
+
+    def pull_file(self, path: Path) -> bool:
+        """Fetch one file of an immutable folder unless the mirror has it; False
+        when the store has none."""
+        if path.is_file():
+            return True
+        partial = path.parent / f".{path.name}.{secrets.token_hex(3)}.partial"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._fs.get_file(self.key(self.rel(path)), str(partial))
+            os.replace(partial, path)
+        except FileNotFoundError:
+            return False
+        finally:
+            partial.unlink(missing_ok=True)
+        return True
+
+    def delete_tree(self, folder: Path) -> None:
+        self._fresh()
+        prefix = self.key(self.rel(folder))
+        if self._fs.exists(prefix):
+            self._fs.rm(prefix, recursive=True)
+
+    def names(self, folder: Path) -> list[str]:
+        """The names directly under ``folder`` in the store."""
+        self._fresh()
+        try:
+            listed = self._fs.ls(self.key(self.rel(folder)), detail=False)
+        except FileNotFoundError:
+            return []
+        return sorted({str(k).rstrip("/").rsplit("/", 1)[-1] for k in listed})
+
+
+def _pointer_copy(link: Path) -> Path:
+    return link.parent / f".{link.name}.{POINTER}"
+
+
+def _local_pointer(link: Path) -> dict[str, dict[str, Any]]:
+    try:
+        files: dict[str, dict[str, Any]] = json.loads(
+            _pointer_copy(link).read_text("utf-8")
+        )["files"]
+    except (OSError, ValueError, KeyError):
+        return {}
+    return files
+
+
+def _save_local_pointer(link: Path, pointer: dict[str, Any]) -> None:
+    write_bytes_atomically(
+        _pointer_copy(link), json.dumps(pointer, sort_keys=True).encode()
+    )
+
+
+def _remove_tree(folder: Path) -> None:
+    """Remove ``folder`` even where its files are read-only (session archives)."""
+
+    if not folder.exists():
+        return
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            path.chmod(0o600)
+    shutil.rmtree(folder)

@@ -1,0 +1,253 @@
+"""Data areas on S3 (a local moto server): the whole session and outputs flow, the
+pointer switch that keeps readers off half a snapshot, and the commands with
+``--data-dir s3://…``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import fsspec
+import polars as pl
+import pytest
+from object_store import AWS_VARIABLES, moto_s3, new_bucket_url
+from platform_builders import TEST_KEY, allow, files_of
+
+from cld.cli.app import run
+from cld.engine.errors import UsageError
+from cld.engine.transforms.pseudonymise import PseudonymKey
+from cld.pipeline.data_area import DataArea, open_data_area
+from cld.pipeline.governance_actions import withdraw_agreement
+from cld.pipeline.outputs.build import build_outputs
+from cld.pipeline.publish import current_files
+from cld.pipeline.registry import Registry, open_registry
+from cld.pipeline.retention import apply_retention
+from cld.pipeline.session import process_files
+from cld.pipeline.session_report import stored_files
+from cld.pipeline.storage.mirror import POINTER, ObjectStoreError
+
+KEY = PseudonymKey(TEST_KEY.encode())
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    with moto_s3() as url:
+        yield url
+
+
+@pytest.fixture
+def s3(
+    endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database: str
+) -> str:
+    """The environment of a worker on S3: credentials, the endpoint, a mirror
+    folder and a registry database (DATABASE_URL; SQLite unless CI gives
+    PostgreSQL). Returns a new area URL."""
+    for name, value in AWS_VARIABLES.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
+    monkeypatch.setenv("CLD_WORK_DIR", str(tmp_path / "worker-1"))
+    if database == "sqlite":
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'registry.sqlite'}")
+    return new_bucket_url()
+
+
+@pytest.fixture
+def s3_area(s3: str) -> DataArea:
+    area = open_data_area(s3)
+    area.create()
+    open_registry(area.registry_file, must_exist=False).create(by="test")
+    return area
+
+
+def _store(url: str) -> tuple[Any, str]:
+    fs, root = fsspec.core.url_to_fs(url)
+    fs.invalidate_cache()
+    return fs, root
+
+
+def _other_worker(
+    url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> DataArea:
+    """The same area seen from a worker with an empty mirror."""
+    monkeypatch.setenv("CLD_WORK_DIR", str(tmp_path / "worker-2"))
+    area = open_data_area(url)
+    area.check()
+    return area
+
+
+def _process(area: DataArea, registry: Registry, synthetic: Path, la: str) -> str:
+    result = process_files(
+        area,
+        registry,
+        registry.authority(la),
+        files_of(synthetic, la, 2024),
+        by="t",
+        key=KEY,
+    )
+    assert result.status == "published"
+    return result.session
+
+
+def test_a_session_and_the_outputs_live_in_the_store(
+    s3_area: DataArea,
+    synthetic: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    registry = open_registry(s3_area.registry_file)
+    allow(registry, "CAM", "pan", "sufficiency")
+    allow(registry, "HAC", "pan")
+    sessions = {la: _process(s3_area, registry, synthetic, la) for la in ("CAM", "HAC")}
+    built = build_outputs(s3_area, registry)
+    assert built["pan"].las == ("CAM", "HAC") and built["pan"].rebuilt
+    fs, root = _store(s3_area.location)
+
+    pointer = json.loads(fs.cat_file(f"{root}/current/CAM/{POINTER}"))
+    assert pointer["files"], "CAM published nothing to the store"
+    for rel, entry in pointer["files"].items():
+        assert rel.split("/")[0] in ("pan", "sufficiency")
+        assert fs.info(f"{root}/{entry['key']}")["size"] == entry["size"]
+    archive = f"{root}/sessions/CAM/{sessions['CAM']}"
+    assert fs.exists(f"{archive}/manifest.json") and fs.exists(f"{archive}/raw")
+    outputs = json.loads(fs.cat_file(f"{root}/outputs/pan/{POINTER}"))
+    assert "manifest.json" in outputs["files"]
+    assert "ssda903_episodes.parquet" in outputs["files"]
+
+    # Another worker, with nothing on its disk, reads the same state from the store
+    other = _other_worker(s3_area.location, monkeypatch, tmp_path)
+    assert other.root != s3_area.root
+    mine, theirs = current_files(s3_area, "CAM"), current_files(other, "CAM")
+    assert sorted(mine) == sorted(theirs)
+    assert all(mine[rel].read_bytes() == theirs[rel].read_bytes() for rel in mine)
+    assert stored_files(other, "CAM", sessions["CAM"])[0]["sha256"]
+    again = build_outputs(other, open_registry(other.registry_file))
+    assert not any(output.rebuilt for output in again.values())
+    episodes = pl.read_parquet(other.outputs / "pan" / "ssda903_episodes.parquet")
+    assert set(episodes["LA"]) == {"CAM", "HAC"}
+
+
+def test_a_reader_never_sees_half_a_snapshot(
+    s3_area: DataArea,
+    synthetic: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    registry = open_registry(s3_area.registry_file)
+    allow(registry, "CAM", "pan")
+    _process(s3_area, registry, synthetic, "CAM")
+    fs, root = _store(s3_area.location)
+    before = fs.cat_file(f"{root}/current/CAM/{POINTER}")
+    remote = s3_area.remote
+    assert remote is not None
+    real_pipe = remote._fs.pipe
+
+    def lose_the_switch(path: str, *args: Any, **kwargs: Any) -> Any:
+        if path.endswith(POINTER):
+            raise OSError("the connection dropped")
+        return real_pipe(path, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(remote._fs, "pipe", lose_the_switch)
+        with pytest.raises(OSError, match="dropped"):
+            process_files(
+                s3_area,
+                registry,
+                registry.authority("CAM"),
+                files_of(synthetic, "CAM", 2023),
+                by="t",
+                key=KEY,
+            )
+    fs.invalidate_cache()
+    named = {e["key"] for e in json.loads(before)["files"].values()}
+    stored = {k[len(root) + 1 :] for k in fs.find(f"{root}/current/.snapshots/CAM")}
+    assert stored == named, "the failed snapshot's objects were left in the store"
+    assert fs.cat_file(f"{root}/current/CAM/{POINTER}") == before
+    failed = [s for s in registry.sessions("CAM") if s.status == "failed"]
+    assert len(failed) == 1
+    assert not fs.exists(f"{root}/sessions/CAM/{failed[0].id}")
+    other = _other_worker(s3_area.location, monkeypatch, tmp_path)
+    years = {rel.split("/")[2] for rel in current_files(other, "CAM")}
+    assert years == {"2024"}, "the reader saw the failed session's tables"
+
+
+def test_a_damaged_object_is_refused(
+    s3_area: DataArea,
+    synthetic: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    registry = open_registry(s3_area.registry_file)
+    allow(registry, "CAM", "pan")
+    _process(s3_area, registry, synthetic, "CAM")
+    fs, root = _store(s3_area.location)
+    pointer = json.loads(fs.cat_file(f"{root}/current/CAM/{POINTER}"))
+    entry = next(iter(pointer["files"].values()))
+    fs.pipe(f"{root}/{entry['key']}", b"not the table that was published")
+    other = _other_worker(s3_area.location, monkeypatch, tmp_path)
+    with pytest.raises(ObjectStoreError, match="does not match the sha256"):
+        current_files(other, "CAM")
+
+
+def test_withdrawal_and_retention_delete_from_the_store(
+    s3_area: DataArea, synthetic: Path
+) -> None:
+    registry = open_registry(s3_area.registry_file)
+    allow(registry, "CAM", "pan", "sufficiency")
+    session = _process(s3_area, registry, synthetic, "CAM")
+    fs, root = _store(s3_area.location)
+    pointer = json.loads(fs.cat_file(f"{root}/current/CAM/{POINTER}"))
+    sufficiency = [e["key"] for r, e in pointer["files"].items() if r[:4] == "suff"]
+    assert sufficiency
+    withdraw_agreement(
+        s3_area, registry, "CAM", "sufficiency", on=dt.date.today(), by="t"
+    )
+    fs.invalidate_cache()
+    after = json.loads(fs.cat_file(f"{root}/current/CAM/{POINTER}"))
+    assert not [r for r in after["files"] if r.startswith("sufficiency/")]
+    assert not any(fs.exists(f"{root}/{key}") for key in sufficiency)
+    assert all(fs.exists(f"{root}/{e['key']}") for e in after["files"].values())
+
+    far = dt.date.today() + dt.timedelta(days=365 * 40)
+    result = apply_retention(s3_area, registry, today=far, by="t")
+    assert f"CAM/{session}" in result.sessions
+    fs.invalidate_cache()
+    assert not fs.exists(f"{root}/sessions/CAM/{session}")
+    assert not json.loads(fs.cat_file(f"{root}/current/CAM/{POINTER}"))["files"]
+
+
+def test_the_commands_take_an_s3_url(
+    s3: str, synthetic: Path, pseudonym_key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["init", "--data-dir", s3]) == 0
+    assert "Made the data area" in capsys.readouterr().out
+    registry = open_registry(open_data_area(s3).registry_file)
+    allow(registry, "CAM", "pan")
+    files = [str(p) for p in files_of(synthetic, "CAM", 2024)]
+    assert run(["process", "--data-dir", s3, "--la", "CAM", *files]) == 0
+    assert run(["outputs", "--data-dir", s3, "--json"]) == 0
+    printed = capsys.readouterr().out
+    assert '"pan"' in printed
+    assert run(["sessions", "verify", "--data-dir", s3]) == 0
+    fs, root = _store(s3)
+    assert fs.exists(f"{root}/outputs/pan/{POINTER}")
+
+
+def test_an_s3_area_needs_a_database_and_cld_init(
+    s3: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["outputs", "--data-dir", s3]) == 2
+    assert "is not a data area" in capsys.readouterr().err
+    monkeypatch.delenv("DATABASE_URL")
+    with pytest.raises(UsageError, match="DATABASE_URL"):
+        _ = open_data_area(s3).registry_file
+    assert run(["init", "--data-dir", s3]) == 2
+    assert "DATABASE_URL" in capsys.readouterr().err
+
+
+def test_an_unknown_storage_scheme_names_what_to_install() -> None:
+    with pytest.raises(UsageError, match="no driver for gs:// storage.*gcsfs"):
+        open_data_area("gs://bucket/prefix")
