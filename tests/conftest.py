@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from object_store import AWS_VARIABLES, moto_s3, new_bucket_url
 from platform_builders import TEST_KEY
 from sqlalchemy.engine import make_url
 
-from cld.pipeline.data_area import DataArea
+from cld.pipeline.data_area import DataArea, open_data_area
 from cld.pipeline.registry import Registry, open_registry
 from cld.pipeline.registry.database import dispose_engines
 
@@ -86,3 +87,35 @@ def area(tmp_path: Path, database: str) -> DataArea:
 @pytest.fixture
 def registry(area: DataArea) -> Registry:
     return open_registry(area.registry_file)
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """A local S3 (moto's server on loopback), one for the whole run."""
+    with moto_s3() as url:
+        yield url
+
+
+@pytest.fixture
+def s3(
+    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database: str
+) -> str:
+    """The environment of a worker on S3: credentials, the endpoint, a mirror
+    folder and a registry database (DATABASE_URL; SQLite unless CI gives
+    PostgreSQL). Returns the URL of a new area, in a bucket of its own."""
+    for name, value in AWS_VARIABLES.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+    monkeypatch.setenv("CLD_WORK_DIR", str(tmp_path / "worker-1"))
+    if database == "sqlite":
+        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'registry.sqlite'}")
+    return new_bucket_url()
+
+
+@pytest.fixture
+def s3_area(s3: str) -> DataArea:
+    """A data area made by ``cld init`` on the local S3, with its registry."""
+    data = open_data_area(s3)
+    data.create()
+    open_registry(data.registry_file, must_exist=False).create(by="test")
+    return data

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import fsspec
 import polars as pl
 import pytest
-from object_store import AWS_VARIABLES, moto_s3, new_bucket_url
 from platform_builders import TEST_KEY, allow, files_of
 
 from cld.cli.app import run
@@ -31,36 +29,6 @@ from cld.pipeline.storage.mirror import POINTER, ObjectStoreError
 
 KEY = PseudonymKey(TEST_KEY.encode())
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def endpoint() -> Iterator[str]:
-    with moto_s3() as url:
-        yield url
-
-
-@pytest.fixture
-def s3(
-    endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database: str
-) -> str:
-    """The environment of a worker on S3: credentials, the endpoint, a mirror
-    folder and a registry database (DATABASE_URL; SQLite unless CI gives
-    PostgreSQL). Returns a new area URL."""
-    for name, value in AWS_VARIABLES.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", endpoint)
-    monkeypatch.setenv("CLD_WORK_DIR", str(tmp_path / "worker-1"))
-    if database == "sqlite":
-        monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'registry.sqlite'}")
-    return new_bucket_url()
-
-
-@pytest.fixture
-def s3_area(s3: str) -> DataArea:
-    area = open_data_area(s3)
-    area.create()
-    open_registry(area.registry_file, must_exist=False).create(by="test")
-    return area
 
 
 def _store(url: str) -> tuple[Any, str]:

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from cld.engine.errors import UsageError
-from cld.pipeline.data_area import DataArea, open_data_area
+from cld.pipeline.data_area import DataArea, open_existing_area
 from cld.pipeline.registry import Registry, open_registry
 
 DataDirOption = Annotated[
@@ -60,6 +60,5 @@ def parse_date(text: str | None, option: str = "--on") -> dt.date:
 
 def open_area(data_dir: str | Path) -> tuple[DataArea, Registry]:
     """The data area and its registry, refusing a folder `cld init` did not make."""
-    area = open_data_area(data_dir)
-    area.check()
+    area = open_existing_area(data_dir)
     return area, open_registry(area.registry_file)

@@ -158,3 +158,10 @@ def open_data_area(location: str | Path) -> DataArea:
         return DataArea(local_path(location))
     url = str(location).rstrip("/")
     return DataArea(mirror_folder(url), RemoteArea(url, mirror_folder(url)))
+
+
+def open_existing_area(location: str | Path) -> DataArea:
+    """The data area at ``location``, refusing one ``cld init`` has not made."""
+    area = open_data_area(location)
+    area.check()
+    return area

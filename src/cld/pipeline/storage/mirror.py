@@ -254,6 +254,60 @@ class RemoteArea:
             partial.unlink(missing_ok=True)
         return True
 
+    # a mutable folder (the drop zone) -------------------------------------
+    def pull_folder(self, folder: Path) -> None:
+        """Make the files directly in the mirror's ``folder`` those in the store's:
+        new and changed objects fetched (their time kept as the file's), files
+        the store no longer has removed. Hidden names are left alone."""
+        self._fresh()
+        try:
+            listed = self._fs.ls(self.key(self.rel(folder)), detail=True)
+        except FileNotFoundError:
+            listed = []
+        there = {}
+        for info in listed:
+            name = str(info["name"]).rstrip("/").rsplit("/", 1)[-1]
+            if info.get("type") == "file" and not name.startswith("."):
+                there[name] = info
+        folder.mkdir(parents=True, exist_ok=True)
+        for path in folder.iterdir():
+            hidden = path.name.startswith(".")
+            if path.is_file() and not hidden and path.name not in there:
+                path.unlink(missing_ok=True)
+        for name, info in there.items():
+            local = folder / name
+            stamp = _modified(info)
+            if local.is_file():
+                held = local.stat()
+                if held.st_size == info["size"] and held.st_mtime == stamp:
+                    continue
+            partial = folder / f".{name}.{secrets.token_hex(3)}.partial"
+            try:
+                self._fs.get_file(str(info["name"]), str(partial))
+                os.utime(partial, (stamp, stamp))
+                os.replace(partial, local)
+            except FileNotFoundError:
+                continue  # taken away while the folder was read
+            finally:
+                partial.unlink(missing_ok=True)
+
+    def delete_unchanged(self, path: Path) -> bool:
+        """Delete the store's copy of ``path`` (a file of a folder kept by
+        :meth:`pull_folder`) unless it changed since it was fetched."""
+        key = self.key(self.rel(path))
+        self._fresh()
+        try:
+            info = self._fs.info(key)
+        except FileNotFoundError:
+            return True
+        if (
+            _modified(info) != path.stat().st_mtime
+            or info["size"] != path.stat().st_size
+        ):
+            return False
+        self._fs.rm(key)
+        return True
+
     def delete_tree(self, folder: Path) -> None:
         self._fresh()
         prefix = self.key(self.rel(folder))
@@ -268,6 +322,17 @@ class RemoteArea:
         except FileNotFoundError:
             return []
         return sorted({str(k).rstrip("/").rsplit("/", 1)[-1] for k in listed})
+
+
+def _modified(info: dict[str, Any]) -> float:
+    """When an object was last written, as a POSIX time (0 when not said)."""
+    for name in ("LastModified", "last_modified", "mtime", "created"):
+        value = info.get(name)
+        if isinstance(value, dt.datetime):
+            return float(int(value.timestamp()))
+        if isinstance(value, int | float):
+            return float(int(value))
+    return 0.0
 
 
 def _pointer_copy(link: Path) -> Path:
