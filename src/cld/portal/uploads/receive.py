@@ -10,7 +10,7 @@ or all of them together, pass the platform's cap (:func:`max_upload_bytes`).
 :func:`receive` then moves (or, for files Django received some other way, copies
 under the same cap) each file into the upload's own private folder, under the
 name it arrived with, and identifies it from its content
-(:mod:`cld.portal.uploads.identification`). A file that is empty, too large, not
+(:mod:`cld.pipeline.identify_files`). A file that is empty, too large, not
 what its name says (binary posing as CSV) or not a return we know stops the
 upload with :class:`UploadRefused`, naming the file; the folder is removed, so
 nothing is half-written and nothing stored before is touched.
@@ -39,7 +39,7 @@ from cld.engine.errors import FileRejectedError, UnreadableFileError
 from cld.engine.validate import max_upload_bytes
 from cld.pipeline.atomic import CHUNK, copy_stream
 from cld.pipeline.data_area import DataArea
-from cld.portal.uploads.identification import Identity, identify_file
+from cld.pipeline.identify_files import Identity, identify_file
 
 PORTAL_INCOMING = ".portal"
 """The folder of ``incoming/`` where the portal's uploads wait (never an
