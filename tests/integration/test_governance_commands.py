@@ -254,11 +254,13 @@ def test_process_needs_the_key_and_prints_the_json_contract(
     assert "at least 32 bytes" in capsys.readouterr().err
     monkeypatch.setenv("CLD_PSEUDONYM_KEY", "k" * 48)
     payload = _json(capsys, ["process", *dd, "--la", "CAM", *files])
-    assert isinstance(payload, dict) and set(payload) == {"session", "files"}
+    assert isinstance(payload, dict) and set(payload) == {"session", "status", "files"}
+    assert payload["status"] == "archived"
     validated = _json(capsys, ["validate", *files])
     assert isinstance(validated, dict)
     assert payload["files"] == validated["files"]
-    assert run(["process", *dd, "--la", "CAM", *files]) == 0
+    other = [str(p) for p in ssda903_files(synthetic, "CAM", 2023, "header")]
+    assert run(["process", *dd, "--la", "CAM", *other]) == 0
     screen = capsys.readouterr().out
     assert "No use case is in force" in screen and "archived" in screen
     assert run(["process", *dd, "--la", "CAM", "missing.csv"]) == 2

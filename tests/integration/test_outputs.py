@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import polars as pl
@@ -17,6 +18,7 @@ from cld.engine.transforms.pseudonymise import PseudonymKey
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.governance_actions import withdraw_agreement
 from cld.pipeline.outputs.build import build_outputs
+from cld.pipeline.outputs.pooled import TableFiles, pool_table
 from cld.pipeline.registry import Registry
 from cld.pipeline.session import process_files
 
@@ -172,3 +174,134 @@ def test_a_policy_change_trims_the_outputs_at_the_next_build(
     assert "MC_DOB" not in pl.read_parquet(header).columns
     assert "ssda903_oc3" not in result.tables
     assert not (processed.outputs / "pan" / "ssda903_oc3.parquet").exists()
+
+
+def _cin_census(synthetic: Path, la: str, year: int) -> list[Path]:
+    return [p for p in files_of(synthetic, la, year) if p.suffix == ".xml"]
+
+
+@pytest.fixture
+def before_cin_2024(area: DataArea, registry: Registry, synthetic: Path) -> DataArea:
+    """Both authorities' returns, but for CAM's 2024 CIN census."""
+    allow(registry, "CAM", "pan", "sufficiency", "equalities")
+    allow(registry, "HAC", "pan")
+    for la in ("CAM", "HAC"):
+        for year in (2023, 2024):
+            files = files_of(synthetic, la, year)
+            if (la, year) == ("CAM", 2024):
+                files = [p for p in files if p not in _cin_census(synthetic, la, year)]
+            process_files(
+                area, registry, registry.authority(la), files, by="t", key=KEY
+            )
+    return area
+
+
+def _trees(area: DataArea) -> dict[str, dict[str, bytes]]:
+    return {
+        link.name: _tree(link)
+        for link in sorted(area.outputs.iterdir())
+        if not link.name.startswith(".")
+    }
+
+
+def test_a_new_cin_census_recomputes_only_the_tables_and_reports_that_read_it(
+    before_cin_2024: DataArea,
+    registry: Registry,
+    synthetic: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cld.pipeline.outputs import build as build_module
+
+    area = before_cin_2024
+    first = build_outputs(area, registry)
+    assert all(set(r.recomputed) == set(r.tables) for r in first.values())
+    process_files(
+        area,
+        registry,
+        registry.authority("CAM"),
+        _cin_census(synthetic, "CAM", 2024),
+        by="t",
+        key=KEY,
+    )
+    pooled: list[str] = []
+
+    def counting(group: TableFiles) -> pl.DataFrame:
+        pooled.append(f"{group.dataset}_{group.table}")
+        return pool_table(group)
+
+    monkeypatch.setattr(build_module, "pool_table", counting)
+    capsys.readouterr()
+    assert run(["outputs", "--data-dir", str(area.root), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    recomputed = {name: set(entry["recomputed"]) for name, entry in payload.items()}
+    tables = {name: set(entry["tables"]) for name, entry in payload.items()}
+    cin = {n for n in tables["pan"] if n.startswith("cin_census_")}
+    assert cin and recomputed["pan"] == cin  # SSDA903 tables and pan_summary kept
+    assert {"ssda903_episodes", "ssda903_header", "pan_summary_summary"} <= (
+        tables["pan"] - recomputed["pan"]
+    )
+    assert {n.split("_")[0] for n in tables["equalities"]} == {"cin", "equalities"}
+    assert recomputed["equalities"] == tables["equalities"]  # all read CIN census
+    assert payload["sufficiency"]["rebuilt"] and recomputed["sufficiency"] == set()
+    assert sorted(pooled) == sorted(
+        n for r in recomputed.values() for n in r if n.startswith("cin_census_")
+    )
+    assert payload["pan"]["tables"] == first["pan"].to_json()["tables"] | {
+        n: payload["pan"]["tables"][n] for n in cin
+    }
+    incremental = _trees(area)
+    manifest = json.loads(incremental["pan"]["manifest.json"])
+    assert set(manifest["table_fingerprints"]) == {
+        n for n in tables["pan"] if not n.startswith("pan_summary_")
+    }
+    assert manifest["reports"]["pan_summary"]["tables"] == ["pan_summary_summary"]
+    shutil.rmtree(area.outputs)  # the same data built from scratch
+    pooled.clear()
+    full = build_outputs(area, registry)
+    assert all(set(r.recomputed) == set(r.tables) for r in full.values())
+    assert len(pooled) == sum(
+        1 for r in full.values() for t in r.tables.values() if t.kind == "child-level"
+    )
+    assert _trees(area) == incremental  # byte for byte, manifests too
+
+
+def test_a_policy_change_recomputes_every_table(
+    processed: DataArea, registry: Registry, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cld.governance.policy import policy_from_document
+
+    build_outputs(processed, registry)
+    _, policy = registry.policy()
+    document = policy.document()
+    document["use_cases"]["equalities"]["title"] += " (revised)"
+    registry.set_policy(policy_from_document(document), by="dpo", reason="title")
+    capsys.readouterr()
+    assert run(["outputs", "--data-dir", str(processed.root)]) == 0
+    printed = " ".join(capsys.readouterr().out.split())
+    results = build_outputs(processed, registry)  # and nothing new since
+    assert not any(r.rebuilt or r.recomputed for r in results.values())
+    for name, result in results.items():
+        count = len(result.tables)
+        assert f"{name}: " in printed
+        assert f"rebuilt: {count} of {count} tables recomputed" in printed
+
+
+def test_a_report_reading_a_table_it_does_not_declare_fails_loudly() -> None:
+    from cld.engine.disclosure import rule_named
+    from cld.pipeline.outputs.reports import (
+        REPORTS,
+        Report,
+        UndeclaredTableError,
+        run_report,
+    )
+
+    tables = {"ssda903_episodes": pl.DataFrame(), "ssda903_header": pl.DataFrame()}
+    sneaky = Report(
+        "sneaky",
+        ("ssda903_episodes",),
+        lambda inputs, rule: inputs.get("ssda903_header"),  # type: ignore[arg-type, return-value]
+    )
+    with pytest.raises(UndeclaredTableError, match="sneaky .* ssda903_header"):
+        run_report(sneaky, tables, rule_named("dfe"))
+    assert run_report(REPORTS["pan"][0], tables, rule_named("dfe")) is None

@@ -71,7 +71,7 @@ def test_a_token_is_stored_only_as_its_digest(member: Any) -> None:
 
 def _add(data_dir: Path, username: str, role: str, **options: Any) -> int:
     return users_command.add(
-        data_dir=data_dir,
+        data_dir=str(data_dir),
         username=username,
         role=role,
         la=options.get("la"),
@@ -159,13 +159,13 @@ def test_users_token_prints_the_token_last(
 ) -> None:
     assert _add(data_dir, "eve", "la-uploader", la="HAC") == 0
     capsys.readouterr()
-    assert users_command.token(data_dir=data_dir, username="eve", by="test") == 0
+    assert users_command.token(data_dir=str(data_dir), username="eve", by="test") == 0
     secret = capsys.readouterr().out.strip().splitlines()[-1]
     found = Token.find(secret)
     assert found is not None and found.user.username == "eve"
     assert registry().events("api_token_issued")[-1].detail == {"username": "eve"}
     with pytest.raises(UsageError, match="no active user"):
-        users_command.token(data_dir=data_dir, username="nobody", by="test")
+        users_command.token(data_dir=str(data_dir), username="nobody", by="test")
 
 
 def test_users_commands_parse_as_typed(data_dir: Path, transactional_db: None) -> None:

@@ -17,7 +17,8 @@ from cld.pipeline.outputs.build import UseCaseOutput, build_outputs
 def print_outputs(console: Console, results: dict[str, UseCaseOutput]) -> None:
     for name, result in results.items():
         state = (
-            "built"
+            f"rebuilt: {len(result.recomputed)} of {len(result.tables)} tables "
+            "recomputed"
             if result.rebuilt
             else "unchanged (nothing new since the last build)"
         )
@@ -56,7 +57,7 @@ def outputs(
 
     Only authorities whose agreement and DPIA are in force are included; aggregates
     pass the use case's disclosure control. Re-running with nothing new changes
-    nothing.
+    nothing; after a change only the tables and reports it touches are recomputed.
     """
     area, registry = open_area(data_dir)
     results = build_outputs(

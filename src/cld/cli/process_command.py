@@ -20,16 +20,41 @@ from cld.cli.options import (
 )
 from cld.cli.validate_command import print_report
 from cld.engine.errors import ExitCode
+from cld.engine.validate import FileReport
 from cld.pipeline.pseudonym_key import key_from_environment
 from cld.pipeline.session import STAGES, SessionResult, process_files
 
 
+def _print_unchanged(console: Console, report: FileReport, note: str) -> None:
+    """A file not processed again: the note naming the session that did, and
+    what that session found in it."""
+    console.print(f"[bold]= {report.file}[/]: {note}", highlight=False)
+    if report.error is not None:
+        console.print(f"  [red]it could not be read then:[/] {report.error}")
+        return
+    errors, warnings = report.counts["error"], report.counts["warning"]
+    console.print(
+        f"  found then: [red]{errors:,} error{'' if errors == 1 else 's'}[/], "
+        f"[yellow]{warnings:,} warning{'' if warnings == 1 else 's'}[/] (in that "
+        "session's issue report)",
+        highlight=False,
+    )
+
+
 def _print_result(console: Console, result: SessionResult, max_issues: int) -> None:
     for report in result.reports:
+        if report.file in result.unchanged:
+            _print_unchanged(console, report, result.notes[report.file])
+            continue
         print_report(console, report, max_issues)
         if report.file in result.notes:
             console.print(f"  [yellow]not shared:[/] {result.notes[report.file]}")
-    if not result.use_cases:
+    if result.status == "unchanged":
+        console.print(
+            "Every file is the same as one already processed, and nothing has "
+            "changed since: nothing was done."
+        )
+    elif not result.use_cases:
         console.print(
             "[yellow]No use case is in force for this authority[/] (a signed "
             "agreement and an approved DPIA): the files are archived, nothing is "
@@ -59,8 +84,13 @@ def process(
     authority has a signed agreement and an approved DPIA for; the upload is
     archived with its issue report and a manifest.
 
+    A file processed before (the same checksum) is not processed again while
+    nothing has changed since (the policy, the key, the use cases in force, what
+    it published): it is reported unchanged, with the session that processed it.
+
     Needs CLD_PSEUDONYM_KEY. Exit 0 when every file was read (data issues are not
-    failures); 2 when a file could not be read or identified.
+    failures; an unchanged file counts as read unless it could not be read when
+    it was processed); 2 when a file could not be read or identified.
     """
     key = key_from_environment()
     area, registry = open_area(data_dir)

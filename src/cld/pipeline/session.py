@@ -6,6 +6,13 @@ whole upload; ``on_stage(name)`` is called as each begins (progress bars, and th
 tests that inject a failure at every stage). Whatever fails, the authority's
 published tables are untouched: they change only at the very end, in one switch
 (:mod:`cld.pipeline.publish`), and a failed session's half-made folders are removed.
+
+Re-processing a file is a no-op, by its checksum: a file this authority sent
+before (the same sha256), last processed under the policy, pseudonym key and use
+cases in force now, whose published tables are still exactly what that session
+published, is *unchanged* — not read, archived or published again, and reported
+with the session that processed it. When every file of an upload is unchanged the
+session's status is ``unchanged`` and nothing is archived or published.
 """
 
 from __future__ import annotations
@@ -17,7 +24,7 @@ import secrets
 import shutil
 import stat
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +33,13 @@ from cld.engine.issues import IssueCode, concat_issues
 from cld.engine.transforms.pseudonymise import Pseudonymiser, PseudonymKey
 from cld.engine.validate import FileReport, max_upload_bytes
 from cld.governance.authorities import Authority
-from cld.pipeline.atomic import copy_stream
+from cld.pipeline.atomic import copy_stream, sha256_of
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.issue_report import write_issue_report
 from cld.pipeline.manifest import write_manifest
-from cld.pipeline.publish import la_lock, publish
-from cld.pipeline.registry.store import Registry, now
+from cld.pipeline.publish import current_files, la_lock, publish
+from cld.pipeline.registry.store import Registry, SessionRecord, now
+from cld.pipeline.session_report import stored_reports_by_checksum
 from cld.pipeline.session_tables import (
     SessionTable,
     children_in,
@@ -66,6 +74,8 @@ class PublishedTable:
     columns: tuple[str, ...]
     path: str
     """Where it is under ``current/<LA>/``."""
+    file: str = ""
+    """The file of the upload it came from."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -86,16 +96,36 @@ class SessionResult:
     la: str
     status: str
     """``published`` (something went to a use case), ``archived`` (nothing could:
-    kept for the issue report only)."""
+    kept for the issue report only), ``unchanged`` (every file had been processed
+    before, and nothing has changed since: nothing was done)."""
     use_cases: frozenset[str]
     reports: list[FileReport]
     published: list[PublishedTable] = field(default_factory=list)
     notes: dict[str, str] = field(default_factory=dict)
     """Per file: why nothing of it was published, when nothing was."""
+    unchanged: dict[str, str] = field(default_factory=dict)
+    """Per file found unchanged: the earlier session that processed it (its
+    report is that session's, read back from its archive: the file was not read
+    again)."""
+    checksums: dict[str, str] = field(default_factory=dict)
+    """Per file received: its sha256."""
+    superseded: frozenset[str] = frozenset()
+    """Files a table of which a later file of the upload replaced."""
 
     def to_json(self) -> dict[str, Any]:
-        """What ``cld process --json`` prints."""
-        return {"session": self.session, "files": [r.to_json() for r in self.reports]}
+        """What ``cld process --json`` prints: each file's ``cld validate --json``
+        entry, with ``unchanged_since`` (the earlier session) for an unchanged
+        one."""
+        return {
+            "session": self.session,
+            "status": self.status,
+            "files": [
+                {**r.to_json(), "unchanged_since": self.unchanged[r.file]}
+                if r.file in self.unchanged
+                else r.to_json()
+                for r in self.reports
+            ],
+        }
 
 
 SESSION_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[A-Z0-9]{2,8}-[0-9a-f]{6}")
@@ -131,7 +161,7 @@ def process_files(
     if not SESSION_ID.fullmatch(session_id) or f"-{authority.code}-" not in session_id:
         raise UsageError(f"{session_id!r} is not a session id for {authority.code}")
     la = authority.code
-    with la_lock(area, la):
+    with la_lock(area, la, registry.engine):
         _clear_dead_sessions(area, registry, la)
         registry.start_session(
             session_id,
@@ -145,15 +175,28 @@ def process_files(
         try:
             stage("receive")
             received = _receive(paths, incoming, max_bytes)
-            reports = _validate(received, authority, stage)
-            notes = _unpublishable(reports, received)
+            under = {
+                "policy": {"version": version.version, "sha256": version.sha256},
+                "pseudonym_key": key.fingerprint,
+                "use_cases": sorted(permissions.use_cases),
+            }
+            unchanged = _unchanged(area, registry, la, received, under)
+            if received and len(unchanged) == len(received):
+                return _nothing_to_do(
+                    registry, session_id, la, by, incoming, received, unchanged, under
+                )
+            reports = _validate(received, authority, stage, unchanged)
+            notes = {**_unpublishable(reports, received), **_notes(unchanged)}
             stage("minimise")
-            tables = _keep_last(
+            minimised = [
                 t
                 for r in reports
                 if r.file not in notes
                 for t in minimise(r, policy, permissions.use_cases)
-            )
+            ]
+            tables = _keep_last(minimised)
+            kept = {id(t) for t in tables}
+            superseded = frozenset(t.file for t in minimised if id(t) not in kept)
             for report in reports:
                 if report.file not in notes and not any(
                     t.file == report.file for t in tables
@@ -179,6 +222,8 @@ def process_files(
                 received,
                 reports,
                 tables,
+                unchanged={name: e.session for name, e in unchanged.items()},
+                superseded=superseded,
                 manifest={
                     "session": session_id,
                     "la": la,
@@ -192,6 +237,7 @@ def process_files(
             )
             final = area.session_dir(la, session_id)
             os.rename(partial, final)
+            area.store(final)  # an object-store area keeps the archive there
             stage("publish")
             if published:
                 publish(
@@ -205,6 +251,7 @@ def process_files(
             shutil.rmtree(incoming, ignore_errors=True)
             shutil.rmtree(partial, ignore_errors=True)
             shutil.rmtree(area.session_dir(la, session_id), ignore_errors=True)
+            area.forget(area.session_dir(la, session_id))
             registry.finish_session(
                 session_id,
                 status="failed",
@@ -222,10 +269,136 @@ def process_files(
             reports=reports,
             published=published,
             notes=notes,
+            unchanged={name: e.session for name, e in unchanged.items()},
+            checksums={item.name: item.sha256 for item in received},
+            superseded=superseded,
         )
         registry.finish_session(
-            session_id, status=status, by=by, summary=_summary(result)
+            session_id, status=status, by=by, summary=_summary(result, under)
         )
+    return result
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """The session that last processed a file, its summary's entry for the file
+    and its report of it (from its archive)."""
+
+    session: str
+    entry: dict[str, Any]
+    sha256: str
+    report: FileReport
+
+    @property
+    def note(self) -> str:
+        return (
+            f"unchanged: the same file (sha256 {self.sha256[:8]}…) was processed "
+            f"in session {self.session}; nothing was done"
+        )
+
+
+PROCESSED = ("published", "archived")
+"""Statuses of a session that processed its files (and has its archive)."""
+
+
+def _unchanged(
+    area: DataArea,
+    registry: Registry,
+    la: str,
+    received: list[Received],
+    under: dict[str, Any],
+) -> dict[str, Earlier]:
+    """The files of ``received`` that are unchanged, by name: the latest session
+    of ``la`` that processed a file with the same sha256 did so under ``under``
+    (the policy, pseudonym key and use cases in force now) and what it published
+    from that file is still exactly what is published (a later upload, a
+    withdrawal or retention makes it new again). A file that session published
+    nothing of is unchanged when that session said why (it was not read, names
+    another authority, or no use case needs it), not when another file of its
+    upload replaced its tables. The session's archive must still hold its
+    report of the file."""
+    wanted = {item.sha256 for item in received if item.sha256 and item.size >= 0}
+    latest: dict[str, tuple[SessionRecord, dict[str, Any]]] = {}
+    for record in reversed(registry.sessions(la) if wanted else []):
+        entries = (record.summary or {}).get("files")
+        for entry in reversed(entries if isinstance(entries, list) else []):
+            digest = entry.get("sha256") if isinstance(entry, dict) else None
+            if (
+                digest in wanted
+                and digest not in latest
+                and not entry.get("unchanged_since")  # it was not processed then
+            ):
+                latest[digest] = (record, entry)
+    published: dict[str, Path] | None = None
+    reports: dict[str, dict[str, FileReport]] = {}
+    found = {}
+    for item in received:
+        if item.sha256 not in latest:
+            continue
+        record, entry = latest[item.sha256]
+        summary = record.summary or {}
+        if record.status not in PROCESSED or entry.get("superseded") is not False:
+            continue
+        if any(summary.get(k) != v for k, v in under.items()):
+            continue
+        paths = entry.get("published")
+        if not isinstance(paths, list):
+            continue
+        if not paths and not (summary.get("notes") or {}).get(entry.get("file")):
+            continue
+        if paths:
+            published = current_files(area, la) if published is None else published
+            archive = area.session_dir(la, record.id) / "degraded"
+            if not all(
+                rel in published
+                and area.fetch_file(archive / rel).is_file()
+                and sha256_of(published[rel]) == sha256_of(archive / rel)
+                for rel in map(str, paths)
+            ):
+                continue
+        if record.id not in reports:
+            reports[record.id] = stored_reports_by_checksum(area, la, record.id)
+        report = reports[record.id].get(item.sha256)
+        if report is not None:
+            found[item.name] = Earlier(record.id, entry, item.sha256, report)
+    return found
+
+
+def _notes(unchanged: dict[str, Earlier]) -> dict[str, str]:
+    return {name: earlier.note for name, earlier in unchanged.items()}
+
+
+def _unchanged_report(item: Received, earlier: Earlier) -> FileReport:
+    """A file not read again: what its earlier session found in it."""
+    return replace(earlier.report, file=item.name)
+
+
+def _nothing_to_do(
+    registry: Registry,
+    session_id: str,
+    la: str,
+    by: str,
+    incoming: Path,
+    received: list[Received],
+    unchanged: dict[str, Earlier],
+    under: dict[str, Any],
+) -> SessionResult:
+    """Finish a session every file of which is unchanged: nothing is archived or
+    published; the registry records it as ``unchanged``."""
+    shutil.rmtree(incoming, ignore_errors=True)
+    result = SessionResult(
+        session=session_id,
+        la=la,
+        status="unchanged",
+        use_cases=frozenset(under["use_cases"]),
+        reports=[_unchanged_report(item, unchanged[item.name]) for item in received],
+        notes=_notes(unchanged),
+        unchanged={name: e.session for name, e in unchanged.items()},
+        checksums={item.name: item.sha256 for item in received},
+    )
+    registry.finish_session(
+        session_id, status="unchanged", by=by, summary=_summary(result, under)
+    )
     return result
 
 
@@ -264,15 +437,33 @@ def _receive(
 
 
 def _validate(
-    received: list[Received], authority: Authority, stage: StageHook
+    received: list[Received],
+    authority: Authority,
+    stage: StageHook,
+    unchanged: dict[str, Earlier],
 ) -> list[FileReport]:
+    """Each file's report, in upload order. An unchanged file is not read (its
+    report is what its earlier session found) unless a file before it in this
+    upload is the same return and year: it must then be read, to win over that
+    one as the later file of the upload does (it is taken out of ``unchanged``)."""
     stage("identify")
-    reports = []
+    reports: list[FileReport] = []
 
     def lap(name: str) -> None:
         stage("parse" if name == "read" else name)
 
     for item in received:
+        earlier = unchanged.get(item.name)
+        if earlier is not None:
+            same = (earlier.report.dataset, earlier.report.year)
+            if not any(
+                (r.dataset, r.year) == same
+                for r in reports
+                if r.file not in unchanged and r.dataset is not None
+            ):
+                reports.append(_unchanged_report(item, earlier))
+                continue
+            del unchanged[item.name]
         if item.size < 0:
             reports.append(
                 FileReport(
@@ -325,13 +516,16 @@ def _archive(
     reports: list[FileReport],
     tables: list[SessionTable],
     *,
+    unchanged: dict[str, str],
+    superseded: frozenset[str],
     manifest: dict[str, Any],
 ) -> list[PublishedTable]:
     """Write the session's immutable folder (under a temporary name) and return
-    the degraded tables to publish."""
+    the degraded tables to publish. The files ``unchanged`` (name → the session
+    that processed them) are listed but not kept again."""
     (folder / "raw").mkdir(parents=True)
     for item in received:
-        if item.path.exists():
+        if item.path.exists() and item.name not in unchanged:
             os.replace(item.path, folder / "raw" / item.path.name)
     published: list[PublishedTable] = []
     for table in tables:
@@ -354,13 +548,16 @@ def _archive(
                     children=children_in(frame, table.spec),
                     columns=tuple(frame.columns),
                     path=rel,
+                    file=table.file,
                 )
             )
     write_issue_report(reports, folder / "issues.csv")
     files = [
         {
             "name": item.name,
-            "stored_as": f"raw/{item.path.name}" if item.size >= 0 else None,
+            "stored_as": f"raw/{item.path.name}"
+            if item.size >= 0 and item.name not in unchanged
+            else None,
             "size": item.size,
             "sha256": item.sha256 or None,
             "dataset": report.dataset,
@@ -370,6 +567,7 @@ def _archive(
             "tables": report.tables,
             "issues": report.counts,
             "error": report.error,
+            **_file_entry(item.sha256, report.file, published, superseded, unchanged),
         }
         for item, report in zip(received, reports, strict=True)
     ]
@@ -388,9 +586,33 @@ def _archive(
     return published
 
 
-def _summary(result: SessionResult) -> dict[str, Any]:
+def _file_entry(
+    sha256: str,
+    name: str,
+    published: list[PublishedTable],
+    superseded: frozenset[str],
+    unchanged: dict[str, str],
+) -> dict[str, Any]:
+    """What a file's entry of the manifest and of the registry's summary say
+    beside what was found in it: its ``sha256``, the paths under
+    ``current/<LA>/`` of the tables ``published`` from it, whether a later file
+    of the upload ``superseded`` one of its tables, and the session it was
+    ``unchanged_since`` (None: it was processed). Re-processing matches on them
+    (:func:`_unchanged`); entries without them are never matched."""
     return {
-        "use_cases": sorted(result.use_cases),
+        "sha256": sha256 or None,
+        "published": [p.path for p in published if p.file == name],
+        "superseded": name in superseded,
+        "unchanged_since": unchanged.get(name),
+    }
+
+
+def _summary(result: SessionResult, under: dict[str, Any]) -> dict[str, Any]:
+    """What the registry keeps of a finished session: ``under`` (the policy,
+    pseudonym key fingerprint and use cases in force), each file's entry, what
+    was published and the notes."""
+    return {
+        **under,
         "files": [
             {
                 "file": r.file,
@@ -399,6 +621,13 @@ def _summary(result: SessionResult) -> dict[str, Any]:
                 "tables": r.tables,
                 "issues": r.counts,
                 "error": r.error,
+                **_file_entry(
+                    result.checksums.get(r.file, ""),
+                    r.file,
+                    result.published,
+                    result.superseded,
+                    result.unchanged,
+                ),
             }
             for r in result.reports
         ],

@@ -80,3 +80,22 @@ def stored_entries(area: DataArea, la: str, session_id: str) -> list[dict[str, A
     """Per file, the ``cld validate --json`` entry (file, dataset, year,
     year_reason, term, tables, error, issues)."""
     return [report.to_json() for report in stored_reports(area, la, session_id)]
+
+
+def stored_reports_by_checksum(
+    area: DataArea, la: str, session_id: str
+) -> dict[str, FileReport]:
+    """The report, as it was when the session ran, of each file the session read,
+    by its sha256 (the last such file's; files it did not read again are left
+    out); empty when it has no archive. What ``cld validate`` would say of the
+    same bytes again."""
+    try:
+        files = stored_files(area, la, session_id)
+        reports: list[FileReport] = stored_reports(area, la, session_id)
+    except (UsageError, OSError, ValueError, KeyError):
+        return {}
+    return {
+        str(entry["sha256"]): report
+        for entry, report in zip(files, reports, strict=True)
+        if entry.get("sha256") and not entry.get("unchanged_since")
+    }

@@ -7,6 +7,14 @@ then ``manifest.json``. A build is written beside the last one and switched in
 atomically; when nothing it depends on has changed (the authorities' published
 snapshots, the policy, the day's retention window) the last build stands, byte for
 byte.
+
+When something has changed, only what depends on it is recomputed. Each pooled
+table has a fingerprint of its inputs (the use case, the policy, the columns kept,
+and the path and content checksum of every authority's file it pools); each report
+one of the fingerprints of the pooled tables it declares (:mod:`.reports`) and the
+disclosure rule. A table or report whose fingerprint is the previous build's keeps
+that build's files (a report reads a kept table back from its Parquet file), so a
+rebuild gives exactly the bytes a build from scratch would.
 """
 
 from __future__ import annotations
@@ -17,7 +25,8 @@ import hashlib
 import json
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,15 +43,16 @@ from cld.engine.pooling import (
 from cld.engine.transforms.derived import LA, YEAR
 from cld.governance.agreements import add_years
 from cld.governance.use_case import UseCase
-from cld.pipeline.atomic import write_bytes_atomically
+from cld.pipeline.atomic import sha256_of, write_bytes_atomically
 from cld.pipeline.data_area import DataArea
-from cld.pipeline.outputs.pooled import TableFiles, group_files, pool_table
-from cld.pipeline.outputs.reports import ReportTables, run_reports
+from cld.pipeline.outputs.pooled import READERS, TableFiles, group_files, pool_table
+from cld.pipeline.outputs.reports import Report, reports_of, run_report
 from cld.pipeline.outputs.writers import write_csv, write_parquet, write_workbook
 from cld.pipeline.publish import (
     current_files,
     current_snapshot,
     linked_snapshot,
+    refresh_output,
     switch_snapshot,
 )
 from cld.pipeline.registry import Registry
@@ -81,6 +91,14 @@ class UseCaseOutput:
     las: tuple[str, ...]
     tables: dict[str, TableSummary] = field(default_factory=dict)
     rebuilt: bool = True
+    recomputed: tuple[str, ...] = ()
+    """The tables (of :attr:`tables`) worked out afresh by this build; the others
+    were kept from the previous build (all of them when it was not rebuilt)."""
+
+    @property
+    def reused(self) -> tuple[str, ...]:
+        """The tables kept, unchanged, from the previous build."""
+        return tuple(sorted(set(self.tables) - set(self.recomputed)))
 
     def to_json(self) -> dict[str, Any]:
         """The entry of ``cld outputs --json``."""
@@ -88,7 +106,9 @@ class UseCaseOutput:
             "tables": {
                 name: {"rows": t.rows, "las": list(t.las)}
                 for name, t in sorted(self.tables.items())
-            }
+            },
+            "rebuilt": self.rebuilt,
+            "recomputed": list(self.recomputed),
         }
 
 
@@ -122,7 +142,7 @@ def build_outputs(
             if _rel_in_retention(rel, spec, day)
         ]
         fingerprint = _fingerprint(name, version.sha256, las, area, published)
-        link = area.outputs / name
+        link = refresh_output(area, name, BUILDS)  # from the store, if on one
         previous = _read_manifest(link)
         if previous is not None and previous.get("fingerprint") == fingerprint:
             results[name] = _from_manifest(name, link, previous)
@@ -133,6 +153,8 @@ def build_outputs(
             spec,
             las,
             published,
+            policy_sha=version.sha256,
+            previous=previous,
             manifest={
                 "use_case": name,
                 "title": spec.title,
@@ -246,6 +268,135 @@ def _trimmed(frame: pl.DataFrame, kept: Mapping[str, object]) -> pl.DataFrame:
     return frame.select(c for c in frame.columns if c in kept or c in POOLING_COLUMNS)
 
 
+def _digests(paths: list[Path]) -> dict[Path, str]:
+    """The sha256 of each file's content (read in parallel)."""
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        return dict(zip(paths, pool.map(sha256_of, paths), strict=True))
+
+
+def _hash(state: dict[str, Any]) -> str:
+    text = json.dumps(state, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _table_fingerprint(
+    use_case: str,
+    policy_sha: str,
+    group: TableFiles,
+    kept: Mapping[str, object],
+    digests: Mapping[Path, str],
+) -> str:
+    """What one pooled table is made of: the use case, the policy, the columns
+    kept, and each authority's file it pools (where it is published and its
+    content)."""
+    return _hash(
+        {
+            "format": OUTPUTS_FORMAT,
+            "use_case": use_case,
+            "policy": policy_sha,
+            "table": f"{group.dataset}_{group.table}",
+            "kept": sorted(kept),
+            "files": {
+                f"{la}/{use_case}/{group.dataset}/{year}/{group.table}.parquet": (
+                    digests[path]
+                )
+                for (la, year), path in sorted(group.files.items())
+            },
+        }
+    )
+
+
+def _report_fingerprint(
+    report: Report, tables: Mapping[str, str], rule: str, description: str
+) -> str:
+    """What one report is made of: the fingerprints of the pooled tables it
+    reads (None for one not built) and the disclosure rule."""
+    return _hash(
+        {
+            "format": OUTPUTS_FORMAT,
+            "report": report.name,
+            "tables": {name: tables.get(name) for name in report.reads},
+            "disclosure": {"rule": rule, "description": description},
+        }
+    )
+
+
+class _Previous:
+    """What the previous build of the use case holds that this one may keep."""
+
+    def __init__(self, link: Path, manifest: dict[str, Any] | None) -> None:
+        folder = linked_snapshot(link) if manifest is not None else None
+        self.folder = folder
+        self.manifest = manifest or {}
+        self.tables: dict[str, Any] = self.manifest.get("tables") or {}
+        self.pooled: dict[str, Any] = self.manifest.get("table_fingerprints") or {}
+        self.reports: dict[str, Any] = self.manifest.get("reports") or {}
+
+    def _files(self, names: list[str]) -> dict[str, Path] | None:
+        if self.folder is None:
+            return None
+        found = {name: self.folder / name for name in names}
+        return found if all(path.is_file() for path in found.values()) else None
+
+    def table(self, name: str, fingerprint: str) -> dict[str, Path] | None:
+        """The previous build's files of pooled table ``name`` when it was made
+        of exactly the same inputs, else None."""
+        if self.pooled.get(name) != fingerprint or name not in self.tables:
+            return None
+        return self._files([f"{name}.parquet", f"{name}.csv"])
+
+    def report(
+        self, name: str, fingerprint: str
+    ) -> tuple[list[str], dict[str, Path]] | None:
+        """The previous build's tables and files of report ``name`` when it was
+        made of exactly the same inputs, else None."""
+        entry = self.reports.get(name)
+        if not isinstance(entry, dict) or entry.get("fingerprint") != fingerprint:
+            return None
+        tables = [str(t) for t in entry.get("tables") or []]
+        if any(t not in self.tables for t in tables):
+            return None
+        names = [f"{t}.{suffix}" for t in tables for suffix in ("parquet", "csv")]
+        files = self._files([*names, f"{name}.xlsx"] if tables else names)
+        return None if files is None else (tables, files)
+
+    def summary(self, name: str) -> TableSummary:
+        t = self.tables[name]
+        return TableSummary(
+            rows=t["rows"], las=tuple(t["las"]), years=tuple(t["years"]), kind=t["kind"]
+        )
+
+
+class _Pooled(Mapping[str, pl.DataFrame]):
+    """The use case's pooled tables for its reports: each worked out in this
+    build, or read back from the previous build's Parquet file when first asked
+    for."""
+
+    def __init__(self) -> None:
+        self._frames: dict[str, pl.DataFrame] = {}
+        self._files: dict[str, Path] = {}
+
+    def made(self, name: str, frame: pl.DataFrame) -> None:
+        self._frames[name] = frame
+
+    def kept(self, name: str, parquet: Path) -> None:
+        self._files[name] = parquet
+
+    def __getitem__(self, name: str) -> pl.DataFrame:
+        if name not in self._frames:
+            self._frames[name] = pl.read_parquet(self._files[name])
+        return self._frames[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._frames or name in self._files
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted({*self._frames, *self._files}))
+
+    def __len__(self) -> int:
+        return len({*self._frames, *self._files})
+
+
 def _build(
     area: DataArea,
     link: Path,
@@ -253,58 +404,110 @@ def _build(
     las: tuple[str, ...],
     published: list[tuple[str, str, Path]],
     *,
+    policy_sha: str,
+    previous: dict[str, Any] | None,
     manifest: dict[str, Any],
 ) -> UseCaseOutput:
+    """Build the use case's outputs, recomputing only the tables and reports
+    whose inputs differ from the previous build's (``previous``: its manifest)."""
+    before = _Previous(link, previous)
     staging = area.outputs / ".staging" / f"{use_case.name}-{secrets.token_hex(4)}"
     staging.mkdir(parents=True)
     try:
-        pooled: dict[str, pl.DataFrame] = {}
-        groups: list[TableFiles] = group_files(published, use_case.name, None)
+        files: dict[str, Path] = {}  # the build's: in staging, or kept from before
+        pooled = _Pooled()
+        fingerprints: dict[str, str] = {}
         summaries: dict[str, TableSummary] = {}
+        recomputed: list[str] = []
+        groups: list[TableFiles] = [
+            g
+            for g in group_files(published, use_case.name, None)
+            if use_case.kept(g.dataset, g.table)  # else the policy dropped it
+        ]
+        digests = _digests([path for g in groups for path in g.files.values()])
         for group in groups:
             kept = use_case.kept(group.dataset, group.table)
-            if not kept:
-                continue  # the policy in force no longer has the table
             name = f"{group.dataset}_{group.table}"
-            frame = _trimmed(pool_table(group), kept)
-            pooled[name] = frame
-            write_parquet(frame, staging / f"{name}.parquet")
-            write_csv(frame, staging / f"{name}.csv")
-            summaries[name] = _summary(frame, "child-level")
-        rule = rule_named(use_case.disclosure)
-        reports: dict[str, ReportTables] = run_reports(use_case.name, pooled, rule)
-        for report, tables in reports.items():
-            for table, frame in tables.tables.items():
-                name = f"{report}_{table}"
-                write_parquet(frame, staging / f"{name}.parquet")
-                write_csv(frame, staging / f"{name}.csv")
-                summaries[name] = _summary(frame, "report")
-            write_workbook(
-                {t: f for t, f in tables.tables.items()},
-                [*tables.notes, f"Disclosure control: {rule.description}"],
-                staging / f"{report}.xlsx",
+            fingerprint = _table_fingerprint(
+                use_case.name, policy_sha, group, kept, digests
             )
+            fingerprints[name] = fingerprint
+            reusable = before.table(name, fingerprint)
+            if reusable is not None:
+                files.update(reusable)
+                pooled.kept(name, reusable[f"{name}.parquet"])
+                summaries[name] = before.summary(name)
+                continue
+            frame = _trimmed(pool_table(group), kept)
+            pooled.made(name, frame)
+            files[f"{name}.parquet"] = write_parquet(frame, staging / f"{name}.parquet")
+            files[f"{name}.csv"] = write_csv(frame, staging / f"{name}.csv")
+            summaries[name] = _summary(frame, "child-level")
+            recomputed.append(name)
+        rule = rule_named(use_case.disclosure)
+        reports: dict[str, dict[str, Any]] = {}
+        for report in reports_of(use_case.name):
+            fingerprint = _report_fingerprint(
+                report, fingerprints, use_case.disclosure, rule.description
+            )
+            kept_report = before.report(report.name, fingerprint)
+            if kept_report is not None:
+                names, kept_files = kept_report
+                files.update(kept_files)
+                summaries.update({n: before.summary(n) for n in names})
+                reports[report.name] = {"fingerprint": fingerprint, "tables": names}
+                continue
+            tables = run_report(report, pooled, rule)
+            names = []
+            if tables is not None:
+                for table, frame in tables.tables.items():
+                    name = f"{report.name}_{table}"
+                    for suffix, write in (
+                        ("parquet", write_parquet),
+                        ("csv", write_csv),
+                    ):
+                        files[f"{name}.{suffix}"] = write(
+                            frame, staging / f"{name}.{suffix}"
+                        )
+                    summaries[name] = _summary(frame, "report")
+                    names.append(name)
+                files[f"{report.name}.xlsx"] = write_workbook(
+                    {t: f for t, f in tables.tables.items()},
+                    [*tables.notes, f"Disclosure control: {rule.description}"],
+                    staging / f"{report.name}.xlsx",
+                )
+            reports[report.name] = {"fingerprint": fingerprint, "tables": names}
+            recomputed.extend(names)
         years = sorted({y for s in summaries.values() for y in s.years})
         complete = {
             **manifest,
             "las": list(las),
             "years": years,
             "tables": {n: s.to_json() for n, s in sorted(summaries.items())},
+            "table_fingerprints": dict(sorted(fingerprints.items())),
+            "reports": reports,
         }
-        write_bytes_atomically(
+        files[MANIFEST] = write_bytes_atomically(
             staging / MANIFEST,
             json.dumps(complete, indent=2, sort_keys=True, default=str).encode(),
         )
-        files = {p.name: p for p in sorted(staging.iterdir())}
         switch_snapshot(
             link,
             area.outputs / BUILDS / use_case.name,
             use_case.name,
-            add=files,
+            add=dict(sorted(files.items())),
             keep=False,
+            remote=area.remote,
         )
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         with contextlib.suppress(OSError):
             staging.parent.rmdir()  # only when no other build is staging
-    return UseCaseOutput(use_case.name, link, las, summaries, rebuilt=True)
+    return UseCaseOutput(
+        use_case.name,
+        link,
+        las,
+        summaries,
+        rebuilt=True,
+        recomputed=tuple(sorted(recomputed)),
+    )

@@ -7,6 +7,10 @@ then the use case's disclosure rule (:func:`~cld.engine.disclosure.protect`): sm
 counts suppressed with a secondary pattern, London totals rounded, rates shown only
 where every count behind them is. The module docstring of each report is its
 definition, quoted in the notes of its workbook.
+
+Each :class:`Report` declares the pooled tables it reads and is given only those
+(:class:`ReportInputs`: asking for another fails loudly), so a build recomputes a
+report exactly when one of them changes (:mod:`cld.pipeline.outputs.build`).
 """
 
 from __future__ import annotations
@@ -135,19 +139,53 @@ def _notes(title: str, module: ModuleType) -> list[str]:
     return lines
 
 
-def _sufficiency(
-    pooled: Mapping[str, pl.DataFrame], rule: DisclosureRule
-) -> dict[str, ReportTables]:
+class UndeclaredTableError(LookupError):
+    """A report asked for a pooled table it does not declare: a bug in its
+    declaration (its outputs would not be rebuilt when that table changes)."""
+
+
+class ReportInputs:
+    """The pooled tables one report may read: exactly those it declares (one
+    that is not built is None); asking for any other fails loudly."""
+
+    def __init__(
+        self, report: str, reads: Sequence[str], pooled: Mapping[str, pl.DataFrame]
+    ) -> None:
+        self.report = report
+        self.reads = tuple(reads)
+        self._tables = {name: pooled[name] for name in self.reads if name in pooled}
+
+    def get(self, name: str) -> pl.DataFrame | None:
+        if name not in self.reads:
+            raise UndeclaredTableError(
+                f"the {self.report} report reads {name} but does not declare it"
+            )
+        return self._tables.get(name)
+
+
+Run = Callable[[ReportInputs, DisclosureRule], ReportTables | None]
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report of a use case: its name (its files are ``<name>.xlsx`` and
+    ``<name>_<table>.parquet``/``.csv``), the pooled tables it reads, and how it
+    is made from them (None when they do not hold what it needs)."""
+
+    name: str
+    reads: tuple[str, ...]
+    run: Run
+
+
+def _sufficiency(pooled: ReportInputs, rule: DisclosureRule) -> ReportTables | None:
     episodes = pooled.get("ssda903_episodes")
     if episodes is None or episodes.is_empty():
-        return {}
+        return None
     tables = sufficiency.sufficiency_report(episodes, pooled.get("ssda903_header"))
-    return {
-        "sufficiency": ReportTables(
-            {name: disclose(t, SUFFICIENCY, rule) for name, t in tables.items()},
-            _notes("Placement sufficiency", sufficiency),
-        )
-    }
+    return ReportTables(
+        {name: disclose(t, SUFFICIENCY, rule) for name, t in tables.items()},
+        _notes("Placement sufficiency", sufficiency),
+    )
 
 
 _CIN = (
@@ -160,12 +198,10 @@ _CIN = (
 )
 
 
-def _equalities(
-    pooled: Mapping[str, pl.DataFrame], rule: DisclosureRule
-) -> dict[str, ReportTables]:
+def _equalities(pooled: ReportInputs, rule: DisclosureRule) -> ReportTables | None:
     frames = [pooled.get(f"cin_census_{name}") for name in _CIN]
     if any(f is None or f.is_empty() for f in frames):
-        return {}
+        return None
     tables = equalities.equalities_report(
         *[f for f in frames if f is not None], london=False
     )
@@ -177,44 +213,61 @@ def _equalities(
     if factors is not None and not factors.is_empty():
         counted = equalities.assessment_factors_report(factors).drop("denominator")
         protected["assessment_factors"] = disclose(counted, FACTORS, rule)
-    return {
-        "equalities": ReportTables(
-            protected,
-            _notes("Equalities in children's social care journeys", equalities),
-        )
-    }
+    return ReportTables(
+        protected,
+        _notes("Equalities in children's social care journeys", equalities),
+    )
 
 
-def _pan(
-    pooled: Mapping[str, pl.DataFrame], rule: DisclosureRule
-) -> dict[str, ReportTables]:
+def _pan(pooled: ReportInputs, rule: DisclosureRule) -> ReportTables | None:
     episodes = pooled.get("ssda903_episodes")
     if episodes is None or episodes.is_empty():
-        return {}
-    summary = pan.pan_summary(pooled.get("ssda903_header"), episodes)
+        return None
+    summary = pan.pan_summary(None, episodes)  # every measure is from the episodes
     table = summary.drop("rate_per_10000").with_columns(
         pl.lit("children").alias("category")
     )
     protected = disclose(table, PAN, rule).drop("category")
-    return {
-        "pan_summary": ReportTables(
-            {"summary": protected}, _notes("Pan-London benchmarking summary", pan)
-        )
-    }
+    return ReportTables(
+        {"summary": protected}, _notes("Pan-London benchmarking summary", pan)
+    )
 
 
-REPORTS: dict[
-    str, Callable[[Mapping[str, pl.DataFrame], DisclosureRule], dict[str, ReportTables]]
-] = {
-    "sufficiency": _sufficiency,
-    "equalities": _equalities,
-    "pan": _pan,
+REPORTS: dict[str, tuple[Report, ...]] = {
+    "sufficiency": (
+        Report("sufficiency", ("ssda903_episodes", "ssda903_header"), _sufficiency),
+    ),
+    "equalities": (
+        Report(
+            "equalities",
+            (*(f"cin_census_{name}" for name in _CIN), "cin_census_assessment_factors"),
+            _equalities,
+        ),
+    ),
+    "pan": (Report("pan_summary", ("ssda903_episodes",), _pan),),
 }
+"""Each use case's reports, in the order they are built."""
+
+
+def reports_of(use_case: str) -> tuple[Report, ...]:
+    """The reports of ``use_case`` (none for a use case without reports)."""
+    return REPORTS.get(use_case, ())
+
+
+def run_report(
+    report: Report, pooled: Mapping[str, pl.DataFrame], rule: DisclosureRule
+) -> ReportTables | None:
+    """One report from the pooled tables it declares (it is given no other)."""
+    return report.run(ReportInputs(report.name, report.reads, pooled), rule)
 
 
 def run_reports(
     use_case: str, pooled: Mapping[str, pl.DataFrame], rule: DisclosureRule
 ) -> dict[str, ReportTables]:
-    """The reports of ``use_case`` (none for a use case without reports)."""
-    report = REPORTS.get(use_case)
-    return {} if report is None else report(pooled, rule)
+    """Every report of ``use_case`` that its tables hold enough for, by name."""
+    found = {}
+    for report in reports_of(use_case):
+        tables = run_report(report, pooled, rule)
+        if tables is not None:
+            found[report.name] = tables
+    return found

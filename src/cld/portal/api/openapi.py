@@ -58,6 +58,13 @@ def document() -> dict[str, Any]:
             "tables": {"type": ["object", "array"]},
             "error": {"type": ["string", "null"]},
             "issues": {"type": "array", "items": issue},
+            "unchanged_since": {
+                "type": "string",
+                "description": "Only for a file not processed again: the same "
+                "file had been, in this session, and nothing had changed since "
+                "(it was not read again: its entry is what that session found "
+                "in it).",
+            },
         },
         "required": ["file"],
     }
@@ -208,6 +215,7 @@ def document() -> dict[str, Any]:
                                 "running",
                                 "published",
                                 "archived",
+                                "unchanged",
                                 "failed",
                                 "interrupted",
                             ]

@@ -33,15 +33,18 @@ from cld.pipeline.data_area import DataArea
 from cld.pipeline.pseudonym_key import key_from_environment
 from cld.pipeline.registry.audit import Outcome
 from cld.pipeline.session import SESSION_ID, new_session_id, process_files
-from cld.pipeline.session_report import stored_entries
+from cld.pipeline.session_report import stored_entries, stored_reports_by_checksum
 from cld.portal.audit import data_area, registry
 from cld.portal.uploads.models import Upload
 from cld.portal.uploads.receive import portal_incoming, receive
 
 logger = logging.getLogger(__name__)
 
-FINISHED = ("published", "archived")
+ARCHIVED = ("published", "archived")
 """Statuses of a session whose archive (and issue report) exists."""
+FINISHED = (*ARCHIVED, "unchanged")
+"""Statuses of a session that is done: ``unchanged`` (every file had been
+processed before and nothing had changed since) has no archive."""
 INTERRUPTED = (
     "Processing was interrupted: the portal stopped before it finished. Nothing "
     "was published and the files were not kept; upload them again."
@@ -235,23 +238,48 @@ def display_name(file: str) -> str:
 
 
 @dataclass(frozen=True)
+class UnchangedFile:
+    """A file of a session that was not processed again: the same file had been,
+    in ``session``, and nothing had changed since."""
+
+    name: str
+    session: str
+    note: str
+
+
+@dataclass(frozen=True)
 class SessionInfo:
     """Where a session is, without its files' reports."""
 
     session: str
     la: str
     status: str
-    """queued, running, published, archived or failed."""
+    """queued, running, published, archived, unchanged or failed."""
     stage: str | None
     submitted_by: str
     received_at: dt.datetime
     error: str | None
     identified: list[dict[str, Any]]
     """While queued or running, what identification found in each file."""
+    unchanged: tuple[UnchangedFile, ...] = ()
+    """Once finished, its files that were not processed again."""
+    files: tuple[dict[str, Any], ...] = ()
+    """Once finished, the registry's entry of each file (what was found, its
+    issue counts, ``unchanged_since``)."""
 
     @property
     def finished(self) -> bool:
         return self.status in FINISHED
+
+    @property
+    def archived(self) -> bool:
+        """Whether it has an archive (and an issue report)."""
+        return self.status in ARCHIVED
+
+    def unchanged_since(self, file: str) -> str | None:
+        """The earlier session of a file (by its name as sent) not processed
+        again, else None."""
+        return next((u.session for u in self.unchanged if u.name == file), None)
 
 
 def find_session(session_id: str) -> SessionInfo | None:
@@ -261,6 +289,11 @@ def find_session(session_id: str) -> SessionInfo | None:
         return None
     start_worker()  # marks what a stopped process left before it is reported
     upload = Upload.objects.filter(session_id=session_id).first()
+    la = upload.la if upload is not None else session_id.split("-")[1]
+    record = None
+    if upload is None or upload.status in FINISHED:
+        record = next((s for s in registry().sessions(la) if s.id == session_id), None)
+    summary = (record.summary if record is not None else None) or {}
     if upload is not None:
         return SessionInfo(
             session=session_id,
@@ -271,20 +304,44 @@ def find_session(session_id: str) -> SessionInfo | None:
             received_at=upload.created_at,
             error=upload.error or None,
             identified=upload.files if not upload.finished else [],
+            unchanged=_unchanged_files(summary),
+            files=_summary_files(summary),
         )
-    la = session_id.split("-")[1]
-    record = next((s for s in registry().sessions(la) if s.id == session_id), None)
     if record is None:
         return None
+    status = record.status if record.status in (*FINISHED, "running") else "failed"
     return SessionInfo(
         session=session_id,
         la=record.la,
-        status=record.status if record.status in (*FINISHED, "running") else "failed",
+        status=status,
         stage=None,
         submitted_by=record.submitted_by,
         received_at=record.received_at,
         error=_registry_error(record.status, record.summary),
         identified=[],
+        unchanged=_unchanged_files(summary) if status in FINISHED else (),
+        files=_summary_files(summary) if status in FINISHED else (),
+    )
+
+
+def _summary_files(summary: dict[str, Any]) -> tuple[dict[str, Any], ...]:
+    files = summary.get("files")
+    return tuple(
+        f for f in (files if isinstance(files, list) else []) if isinstance(f, dict)
+    )
+
+
+def _unchanged_files(summary: dict[str, Any]) -> tuple[UnchangedFile, ...]:
+    """The files of a finished session's summary that were not processed again."""
+    notes = summary.get("notes") or {}
+    return tuple(
+        UnchangedFile(
+            name=display_name(str(f.get("file", ""))),
+            session=str(f["unchanged_since"]),
+            note=str(notes.get(f.get("file")) or ""),
+        )
+        for f in _summary_files(summary)
+        if f.get("unchanged_since")
     )
 
 
@@ -306,19 +363,28 @@ def session_status(session_id: str) -> dict[str, Any] | None:
     ``cld validate --json`` entry (``file`` the name it was sent with) once the
     session is archived or published; while it is queued or running, ``file``,
     ``size``, ``sha256`` and what identification found (``format``, ``dataset``,
-    ``title``, ``year``, ``year_reason``, ``tables``: a list). Callers check the
-    asker may see ``la``."""
+    ``title``, ``year``, ``year_reason``, ``tables``: a list). A file that was
+    not processed again (the same file had been, and nothing had changed since)
+    has ``unchanged_since``, the session that processed it, and its entry is
+    what that session found in it; a session all of whose files were is
+    ``unchanged`` (and has no archive of its own). Callers check the asker may
+    see ``la``."""
     info = find_session(session_id)
     if info is None:
         return None
-    files = (
-        [
+    if info.archived:
+        files = [
             {**entry, "file": display_name(entry["file"])}
             for entry in stored_entries(data_area(), info.la, session_id)
         ]
-        if info.finished
-        else [_identified(f) for f in info.identified]
-    )
+    elif info.finished:
+        files = [_unread(info.la, f) for f in info.files]
+    else:
+        files = [_identified(f) for f in info.identified]
+    for entry in files:
+        since = info.unchanged_since(entry["file"]) if info.finished else None
+        if since is not None:
+            entry["unchanged_since"] = since
     return {
         "session": session_id,
         "la": info.la,
@@ -328,6 +394,31 @@ def session_status(session_id: str) -> dict[str, Any] | None:
         "received_at": info.received_at.isoformat(),
         "error": info.error,
         "files": files,
+    }
+
+
+def _unread(la: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """A file of an unchanged session as a ``cld validate --json`` entry: what
+    the session that processed it found (it was not read again), from that
+    session's archive; what the registry keeps, without issues, if it is gone."""
+    name = display_name(str(entry.get("file", "")))
+    earlier = str(entry.get("unchanged_since") or "")
+    found = (
+        stored_reports_by_checksum(data_area(), la, earlier).get(str(entry["sha256"]))
+        if earlier and entry.get("sha256")
+        else None
+    )
+    if found is not None:
+        return {**found.to_json(), "file": name}
+    return {
+        "file": name,
+        "dataset": entry.get("dataset"),
+        "year": entry.get("year"),
+        "year_reason": None,
+        "term": None,
+        "tables": dict(entry.get("tables") or {}),
+        "error": entry.get("error"),
+        "issues": [],
     }
 
 

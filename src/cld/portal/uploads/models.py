@@ -22,6 +22,7 @@ class Upload(models.Model):
         RUNNING = "running", "Processing"
         PUBLISHED = "published", "Published"
         ARCHIVED = "archived", "Checked, not shared"
+        UNCHANGED = "unchanged", "Unchanged"
         FAILED = "failed", "Failed"
 
     session_id = models.CharField(max_length=64, unique=True)

@@ -78,8 +78,10 @@ def sessions(request: HttpRequest) -> HttpResponse:
 def session(request: HttpRequest, session_id: str) -> HttpResponse:
     info = visible_session(request, session_id)
     context: dict[str, Any] = {"status": info}
-    if info.finished:
+    if info.archived:
         context.update(_report(request, info))
+    elif info.finished:  # unchanged: its files were not read again, no issues
+        context["files"] = file_rows(info)
     return render(request, "portal/uploads/session.html", context)
 
 
@@ -148,8 +150,8 @@ def _download(request: HttpRequest, session_id: str, suffix: str) -> FileRespons
     """The session's issue report, written afresh from its archive with the
     names the files were sent with, streamed as an attachment."""
     info = visible_session(request, session_id)
-    if not info.finished:
-        raise Http404("this session has no issue report yet")
+    if not info.archived:
+        raise Http404("this session has no issue report")
     area = data_area()
     reports = stored_reports(area, info.la, session_id)
     for report in reports:

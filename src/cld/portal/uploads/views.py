@@ -142,11 +142,14 @@ def upload_progress(request: HttpRequest, session_id: str) -> HttpResponse:
 
 def stage_steps(status: str, stage: str | None) -> list[dict[str, str]]:
     """Each pipeline stage with its state: ``done``, ``current``, ``failed``,
-    ``waiting`` or ``skipped`` (after a failure)."""
+    ``waiting`` or ``skipped`` (after a failure, or after receiving files that
+    were all unchanged)."""
     at = STAGES.index(stage) if stage in STAGES else -1
     steps = []
     for number, name in enumerate(STAGES):
-        if status in FINISHED:
+        if status == "unchanged":
+            state = "done" if number == 0 else "skipped"
+        elif status in FINISHED:
             state = "done"
         elif status == "failed":
             state = "done" if number < at else "failed" if number == at else "skipped"
@@ -161,7 +164,10 @@ def stage_steps(status: str, stage: str | None) -> list[dict[str, str]]:
 def file_rows(info: SessionInfo) -> list[dict[str, Any]]:
     """One row per file for the page: what identification found while the
     session is queued or running, what the session's archive says once it is
-    finished (from its manifest: rows per table and issues per severity)."""
+    finished (from its manifest: rows per table and issues per severity). A
+    file not processed again (unchanged) has ``unchanged_since``, and what the
+    session that processed it found; an unchanged session has no archive, so its
+    rows are what the registry keeps of it."""
     if not info.finished:
         return [
             {
@@ -173,19 +179,29 @@ def file_rows(info: SessionInfo) -> list[dict[str, Any]]:
             }
             for f in info.identified
         ]
-    return [
-        {
-            "name": display_name(str(f["name"])),
-            "title": _title(f.get("dataset"), f.get("year")),
-            "year": f.get("year"),
-            "year_reason": f.get("year_reason"),
-            "tables": list((f.get("tables") or {}).items()),
-            "error": f.get("error"),
-            "errors": (f.get("issues") or {}).get("error", 0),
-            "warnings": (f.get("issues") or {}).get("warning", 0),
-        }
-        for f in stored_files(data_area(), info.la, info.session)
-    ]
+    files = (
+        stored_files(data_area(), info.la, info.session)
+        if info.archived
+        else [{**f, "name": f.get("file", "")} for f in info.files]
+    )
+    rows = []
+    for f in files:
+        name = display_name(str(f["name"]))
+        since = info.unchanged_since(name)
+        rows.append(
+            {
+                "name": name,
+                "title": _title(f.get("dataset"), f.get("year")),
+                "year": f.get("year"),
+                "year_reason": f.get("year_reason"),
+                "tables": list((f.get("tables") or {}).items()),
+                "error": f.get("error"),
+                "errors": (f.get("issues") or {}).get("error", 0),
+                "warnings": (f.get("issues") or {}).get("warning", 0),
+                "unchanged_since": since,
+            }
+        )
+    return rows
 
 
 def _title(dataset: str | None, year: int | None) -> str | None:
