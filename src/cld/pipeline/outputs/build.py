@@ -425,6 +425,7 @@ def _build(
             if use_case.kept(g.dataset, g.table)  # else the policy dropped it
         ]
         digests = _digests([path for g in groups for path in g.files.values()])
+        read_by_reports = {t for r in reports_of(use_case.name) for t in r.reads}
         for group in groups:
             kept = use_case.kept(group.dataset, group.table)
             name = f"{group.dataset}_{group.table}"
@@ -439,11 +440,15 @@ def _build(
                 summaries[name] = before.summary(name)
                 continue
             frame = _trimmed(pool_table(group), kept)
-            pooled.made(name, frame)
             files[f"{name}.parquet"] = write_parquet(frame, staging / f"{name}.parquet")
             files[f"{name}.csv"] = write_csv(frame, staging / f"{name}.csv")
             summaries[name] = _summary(frame, "child-level")
             recomputed.append(name)
+            if name in read_by_reports:
+                pooled.made(name, frame)
+            else:  # let it go: only one table at a time is held
+                pooled.kept(name, files[f"{name}.parquet"])
+            del frame
         rule = rule_named(use_case.disclosure)
         reports: dict[str, dict[str, Any]] = {}
         for report in reports_of(use_case.name):
