@@ -98,7 +98,10 @@ def _bridge_closers(cells: pl.DataFrame) -> list[int]:
     closers = []
     for stratum, part in hidden.group_by(STRATUM, maintain_order=True):
         edges = [(("a", a), ("c", c)) for a, c in part.select(AREA, CATEGORY).rows()]
+        bridges = _bridges(edges) if len(set(edges)) == len(edges) else set(edges)
         for edge in edges:
+            if edge not in bridges:
+                continue  # on a cycle already
             near = _reachable(edges, without=edge, start=edge[0])
             if edge[1] in near:
                 continue
@@ -108,6 +111,42 @@ def _bridge_closers(cells: pl.DataFrame) -> list[int]:
                 closers.append(row)
                 break
     return closers
+
+
+def _bridges(edges: list[Edge]) -> set[Edge]:
+    """The edges on no cycle (Tarjan's bridges, one depth-first pass: linear in
+    the edges, where trying each edge's removal was quadratic)."""
+    neighbours: defaultdict[Node, list[tuple[Node, int]]] = defaultdict(list)
+    for index, (one, other) in enumerate(edges):
+        neighbours[one].append((other, index))
+        neighbours[other].append((one, index))
+    order: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    found: set[int] = set()
+    for root in neighbours:
+        if root in order:
+            continue
+        order[root] = low[root] = len(order)
+        stack = [(root, -1, iter(neighbours[root]))]
+        while stack:
+            node, via, pending = stack[-1]
+            for nxt, index in pending:
+                if index == via:
+                    continue
+                if nxt in order:
+                    low[node] = min(low[node], order[nxt])
+                    continue
+                order[nxt] = low[nxt] = len(order)
+                stack.append((nxt, index, iter(neighbours[nxt])))
+                break
+            else:
+                stack.pop()
+                if stack:
+                    parent = stack[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                    if low[node] > order[parent]:
+                        found.add(via)
+    return {edges[index] for index in found}
 
 
 def _reachable(edges: list[Edge], *, without: Edge, start: Node) -> set[Node]:
