@@ -9,7 +9,6 @@ The registry is the embedded SQLite one, whatever ``DATABASE_URL`` says.
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import tempfile
 import time
@@ -19,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from cld.benchmarks.child_process import run_child
-from cld.governance.agreements import DpiaStatus
+from cld.benchmarks.platform_setup import collection_years, open_platform
 from cld.governance.authorities import authorities
-from cld.pipeline.data_area import DataArea
 from cld.pipeline.pseudonym_key import DEMO_KEY
-from cld.pipeline.registry import open_registry
 from cld.pipeline.registry.database import dispose_engines
 from cld.pipeline.session import process_files
 from cld.synthetic.generate import write_synthetic
@@ -80,10 +77,7 @@ def run_outputs_benchmark(
     progress: Callable[[str], None] = lambda message: None,
 ) -> OutputsBenchResult:
     chosen = list(authorities())[:las]
-    last = (
-        dt.date.today().year if dt.date.today().month > 3 else dt.date.today().year - 1
-    )
-    chosen_years = list(range(min(last, 2026) - years + 1, min(last, 2026) + 1))
+    chosen_years = collection_years(years)
     folder = workdir or Path(tempfile.mkdtemp(prefix="cld-bench-outputs-"))
     try:
         progress(f"generating {las} authorities × {years} years")
@@ -98,22 +92,7 @@ def run_outputs_benchmark(
             datasets=DATASETS,
         )
         generated = time.perf_counter() - start
-        area = DataArea(folder / "platform")
-        area.create()
-        registry = open_registry(area.registry_file, must_exist=False, embedded=True)
-        registry.create(by="bench")
-        _, policy = registry.policy()
-        signed_on = dt.date.today() - dt.timedelta(days=1)
-        for authority in chosen:
-            for name in policy.use_cases:
-                registry.sign(authority.code, name, on=signed_on, by="bench")
-            registry.set_dpia(
-                authority.code,
-                status=DpiaStatus.APPROVED,
-                covers=frozenset(policy.use_cases),
-                on=signed_on,
-                by="bench",
-            )
+        area, registry = open_platform(folder / "platform", chosen)
         progress("processing every authority's files")
         start = time.perf_counter()
         for authority in chosen:

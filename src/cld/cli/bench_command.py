@@ -12,6 +12,14 @@ from rich.console import Console
 from rich.table import Table
 
 from cld.benchmarks.benchmark import run_benchmark
+from cld.benchmarks.national_authorities import AUTHORITIES
+from cld.benchmarks.national_benchmark import (
+    TARGET_OUTPUTS_SECONDS,
+    TARGET_PEAK_MIB,
+    TARGET_PER_LA_SECONDS,
+    NationalBenchResult,
+    run_national_benchmark,
+)
 from cld.benchmarks.outputs_benchmark import (
     TARGET_SECONDS,
     OutputsBenchResult,
@@ -25,6 +33,7 @@ from cld.engine.spec.load import load_spec, year_range
 _DATASET = "ssda903"
 _TABLE = "episodes"
 _DEFAULT_ROWS = 1_000_000
+_LONDON = 33
 
 
 def _check_year(year: int) -> None:
@@ -240,6 +249,102 @@ def print_outputs_result(console: Console, result: OutputsBenchResult) -> None:
     )
 
 
+def print_national_result(console: Console, result: NationalBenchResult) -> None:
+    figures = result.to_json()
+    met = result.met
+    table = Table(
+        title=f"cld bench --national: {result.las} authorities × "
+        f"{len(result.years)} years ({len(result.sessions):,} sessions; "
+        f"{figures['children_looked_after']:,} children looked after and "
+        f"{figures['children_in_need']:,} in need a year), {result.workers} workers",
+        title_justify="left",
+        caption="a session: one authority's SSDA903 tables and CIN census of one "
+        "year, as it uploads them",
+        caption_justify="left",
+    )
+    table.add_column("measurement")
+    table.add_column("seconds", justify="right")
+    table.add_column("target")
+    table.add_row(
+        f"generate the returns ({result.files:,} files, "
+        f"{result.file_mib:,.1f} MiB; not measured)",
+        _seconds(result.generate_seconds),
+        "",
+    )
+    table.add_row(
+        "make the data area, sign everything (not measured)",
+        _seconds(result.setup_seconds),
+        "",
+    )
+    table.add_row(
+        "[bold]one session: median[/]",
+        _seconds(result.median_seconds),
+        f"under {TARGET_PER_LA_SECONDS:g} s {_mark(met['per_la_median'])}",
+    )
+    table.add_row("one session: 95th percentile", _seconds(result.p95_seconds), "")
+    table.add_row(
+        f"process everything, {result.workers} workers (wall)",
+        _seconds(result.total_seconds),
+        f"{figures['seconds_per_authority_year']:.3f} s per authority-year",
+    )
+    table.add_row(
+        "[bold]build every output[/] (a fresh process)",
+        _seconds(result.outputs_seconds),
+        f"under {TARGET_OUTPUTS_SECONDS:g} s {_mark(met['outputs'])}",
+    )
+    table.add_row(
+        "[bold]peak memory, MiB[/] (any worker, the outputs build)",
+        f"{_mib(result.worker_peak_mib)}, {_mib(figures['outputs_peak_mib'])}",
+        f"under {TARGET_PEAK_MIB / 1024:g} GiB {_mark(met['peak_mib'])}",
+    )
+    console.print(table)
+    stages = result.stage_seconds
+    spent = sum(stages.values()) or 1.0
+    shares = ", ".join(
+        f"{name} {seconds / spent:.0%}"
+        for name, seconds in sorted(stages.items(), key=lambda item: -item[1])
+        if seconds / spent >= 0.01
+    )
+    console.print(f"Where the sessions' time went: {shares}.")
+    if result.load:
+        console.print(
+            "The machine's load (1 minute) as processing began, ended, and after "
+            f"the outputs build: {', '.join(f'{x:.1f}' for x in result.load)} "
+            f"(with {result.workers} workers and nothing else, about "
+            f"{result.workers})."
+        )
+    if result.las != AUTHORITIES or len(result.years) != 6 or result.scale != 1:
+        console.print(
+            f"[yellow]The targets are for {AUTHORITIES} authorities × 6 years at "
+            "national sizes; this run was smaller.[/]"
+        )
+
+
+def _check_modes(
+    outputs: bool,
+    national: bool,
+    las: int | None,
+    workers: int | None,
+    scale: float | None,
+) -> None:
+    if outputs and national:
+        raise typer.BadParameter(
+            "give --outputs or --national, not both", param_hint="'--national'"
+        )
+    if outputs and las is not None and las > _LONDON:
+        raise typer.BadParameter(
+            f"--outputs benchmarks London's {_LONDON} authorities at most; "
+            f"--national has {AUTHORITIES}",
+            param_hint="'--las'",
+        )
+    if not national and (workers is not None or scale is not None):
+        raise typer.BadParameter(
+            "--workers and --scale are for --national", param_hint="'--national'"
+        )
+    if scale is not None and scale <= 0:
+        raise typer.BadParameter("must be above 0", param_hint="'--scale'")
+
+
 def bench(
     rows: Annotated[
         int | None,
@@ -284,12 +389,44 @@ def bench(
             "× 6 years unless --las / --years say otherwise).",
         ),
     ] = False,
+    national: Annotated[
+        bool,
+        typer.Option(
+            "--national",
+            help="Time processing England's 153 authorities × 6 years at national "
+            "sizes, in worker processes, then building every output.",
+        ),
+    ] = False,
     las: Annotated[
-        int, typer.Option(help="--outputs: authorities.", min=1, max=33)
-    ] = 33,
+        int | None,
+        typer.Option(
+            help="--outputs: authorities, at most 33 [default: 33]; --national: "
+            "at most 153 [default: 153].",
+            min=1,
+            max=AUTHORITIES,
+            show_default=False,
+        ),
+    ] = None,
     years: Annotated[
-        int, typer.Option(help="--outputs: collection years.", min=1, max=10)
+        int,
+        typer.Option(help="--outputs, --national: collection years.", min=1, max=10),
     ] = 6,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="--national: worker processes [default: 2].",
+            min=1,
+            show_default=False,
+        ),
+    ] = None,
+    scale: Annotated[
+        float | None,
+        typer.Option(
+            help="--national: every authority's size times this (small test "
+            "runs) [default: 1].",
+            show_default=False,
+        ),
+    ] = None,
     output_children: Annotated[
         int,
         typer.Option(
@@ -306,12 +443,31 @@ def bench(
     validate as `cld validate` does it, stage by stage. With --dataset cin_census:
     generates an XML return of --children children (and one of a quarter as many),
     then measures a bare lxml iterparse pass (the floor) and reading and conforming
-    every table. Exit 0 whether or not the targets are met.
+    every table. With --outputs: 33 London authorities' returns processed, then
+    every output built. With --national: 153 authorities × 6 years processed one
+    session per authority and year in --workers processes, then every output
+    built. Exit 0 whether or not the targets are met.
     """
     status = Console(stderr=True, highlight=False)
+    _check_modes(outputs, national, las, workers, scale)
+    if national:
+        national_result = run_national_benchmark(
+            AUTHORITIES if las is None else las,
+            years,
+            workers=2 if workers is None else workers,
+            scale=1.0 if scale is None else scale,
+            seed=seed,
+            workdir=workdir,
+            progress=lambda message: status.print(f"[dim]{message}…[/]"),
+        )
+        return _show(
+            as_json,
+            national_result.to_json(),
+            lambda console: print_national_result(console, national_result),
+        )
     if outputs:
         outputs_result = run_outputs_benchmark(
-            las,
+            _LONDON if las is None else las,
             years,
             children=output_children,
             seed=seed,
