@@ -16,6 +16,7 @@ from cld.pipeline.data_area import DataArea
 from cld.pipeline.registry import Registry, open_registry
 from cld.pipeline.registry import tables as t
 from cld.pipeline.registry.audit import append_event
+from cld.pipeline.registry.store import authority_rows
 
 BY = "bench"
 LAST_YEAR = 2026
@@ -65,19 +66,7 @@ def add_authorities(registry: Registry, authorities: Sequence[Authority]) -> int
     if not new:
         return 0
     with registry.engine.begin() as db:
-        db.execute(
-            insert(t.authorities),
-            [
-                {
-                    "code": a.code,
-                    "name": a.name,
-                    "dfe": a.dfe,
-                    "ons": a.ons,
-                    "region": a.region,
-                }
-                for a in new
-            ],
-        )
+        db.execute(insert(t.authorities), authority_rows(new))
         append_event(
             db,
             "benchmark_authorities_added",

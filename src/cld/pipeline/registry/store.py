@@ -5,7 +5,7 @@ rows form a hash chain the database will not let anyone change (``audit.py``).""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,19 +94,7 @@ class Registry:
         with self.engine.begin() as db:
             if db.execute(select(t.policy_versions.c.version).limit(1)).first():
                 return False
-            db.execute(
-                insert(t.authorities),
-                [
-                    {
-                        "code": a.code,
-                        "name": a.name,
-                        "dfe": a.dfe,
-                        "ons": a.ons,
-                        "region": a.region,
-                    }
-                    for a in authorities()
-                ],
-            )
+            db.execute(insert(t.authorities), authority_rows(authorities()))
             db.execute(
                 insert(t.datasets),
                 [
@@ -643,6 +631,14 @@ class Registry:
     def transaction(self) -> Iterator[Connection]:
         with self.engine.begin() as db:
             yield db
+
+
+def authority_rows(found: Iterable[Authority]) -> list[dict[str, Any]]:
+    """The rows of the registry's ``authorities`` table for ``found``."""
+    return [
+        {"code": a.code, "name": a.name, "dfe": a.dfe, "ons": a.ons, "region": a.region}
+        for a in found
+    ]
 
 
 def open_registry(
