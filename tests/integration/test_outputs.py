@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import polars as pl
@@ -18,7 +19,7 @@ from cld.engine.transforms.pseudonymise import PseudonymKey
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.governance_actions import withdraw_agreement
 from cld.pipeline.outputs.build import build_outputs
-from cld.pipeline.outputs.pooled import TableFiles, pool_table
+from cld.pipeline.outputs.pooled import TableFiles, pool_by_authority
 from cld.pipeline.registry import Registry
 from cld.pipeline.session import process_files
 
@@ -226,11 +227,11 @@ def test_a_new_cin_census_recomputes_only_the_tables_and_reports_that_read_it(
     )
     pooled: list[str] = []
 
-    def counting(group: TableFiles) -> pl.DataFrame:
+    def counting(group: TableFiles) -> Iterator[pl.DataFrame]:
         pooled.append(f"{group.dataset}_{group.table}")
-        return pool_table(group)
+        return pool_by_authority(group)
 
-    monkeypatch.setattr(build_module, "pool_table", counting)
+    monkeypatch.setattr(build_module, "pool_by_authority", counting)
     capsys.readouterr()
     assert run(["outputs", "--data-dir", str(area.root), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)

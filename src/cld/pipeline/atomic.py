@@ -16,16 +16,22 @@ from typing import BinaryIO
 CHUNK = 1 << 20
 
 
-def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write`` with a temporary path beside ``target``, then rename it onto
-    ``target``; on any failure the temporary file is removed and ``target`` is as
-    it was."""
+def temporary_beside(target: Path) -> Path:
+    """A new empty file in ``target``'s folder (made if need be), named after it,
+    to be written and then renamed onto it."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".partial"
     )
     os.close(handle)
-    temporary = Path(name)
+    return Path(name)
+
+
+def write_atomically(target: Path, write: Callable[[Path], None]) -> Path:
+    """Call ``write`` with a temporary path beside ``target``, then rename it onto
+    ``target``; on any failure the temporary file is removed and ``target`` is as
+    it was."""
+    temporary = temporary_beside(target)
     try:
         write(temporary)
         os.replace(temporary, target)

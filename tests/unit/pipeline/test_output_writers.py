@@ -5,9 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 from openpyxl import load_workbook
+from polars.testing import assert_frame_equal
 
-from cld.pipeline.outputs.writers import write_csv, write_parquet, write_workbook
+from cld.pipeline.outputs import writers
+from cld.pipeline.outputs.writers import (
+    TableWriter,
+    write_csv,
+    write_parquet,
+    write_workbook,
+)
 
 FRAME = pl.DataFrame(
     {
@@ -49,3 +57,64 @@ def test_the_same_content_gives_the_same_bytes(tmp_path: Path) -> None:
     for suffix in ("parquet", "csv", "xlsx"):
         first = (tmp_path / f"a.{suffix}").read_bytes()
         assert first == (tmp_path / f"b.{suffix}").read_bytes(), suffix
+
+
+def _pieces() -> list[pl.DataFrame]:
+    return [FRAME.head(0), FRAME.head(2), FRAME.tail(1)]
+
+
+def test_a_table_written_piece_by_piece_is_the_table_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writers, "ROW_GROUP", 2)  # a row group per two rows
+    with TableWriter(tmp_path / "t.parquet", tmp_path / "t.csv") as out:
+        for piece in _pieces():
+            out.write(piece)
+    assert out.rows == FRAME.height
+    assert_frame_equal(pl.read_parquet(tmp_path / "t.parquet"), FRAME)
+    write_csv(FRAME, tmp_path / "whole.csv")
+    assert (tmp_path / "t.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "t.csv",
+        "t.parquet",
+        "whole.csv",
+    ]
+
+
+def test_the_same_pieces_give_the_same_bytes(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        with TableWriter(tmp_path / f"{name}.parquet", tmp_path / f"{name}.csv") as out:
+            for piece in _pieces():
+                out.write(piece)
+    for suffix in ("parquet", "csv"):
+        first = (tmp_path / f"a.{suffix}").read_bytes()
+        assert first == (tmp_path / f"b.{suffix}").read_bytes(), suffix
+
+
+def test_a_table_that_fails_half_way_leaves_the_old_files(tmp_path: Path) -> None:
+    (tmp_path / "t.parquet").write_bytes(b"old parquet")
+    (tmp_path / "t.csv").write_bytes(b"old csv")
+    with (
+        pytest.raises(ValueError, match="are not the first piece's"),
+        TableWriter(tmp_path / "t.parquet", tmp_path / "t.csv") as out,
+    ):
+        out.write(FRAME)
+        out.write(FRAME.drop("n"))  # another table's columns
+    with (
+        pytest.raises(RuntimeError, match="interrupted"),
+        TableWriter(tmp_path / "t.parquet", tmp_path / "t.csv") as out,
+    ):
+        out.write(FRAME)
+        raise RuntimeError("interrupted")
+    assert (tmp_path / "t.parquet").read_bytes() == b"old parquet"
+    assert (tmp_path / "t.csv").read_bytes() == b"old csv"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["t.csv", "t.parquet"]
+
+
+def test_a_table_of_no_pieces_is_refused(tmp_path: Path) -> None:
+    with (
+        pytest.raises(ValueError, match="no piece was written"),
+        TableWriter(tmp_path / "t.parquet", tmp_path / "t.csv"),
+    ):
+        pass
+    assert list(tmp_path.iterdir()) == []

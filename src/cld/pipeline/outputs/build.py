@@ -45,9 +45,19 @@ from cld.governance.agreements import add_years
 from cld.governance.use_case import UseCase
 from cld.pipeline.atomic import sha256_of, write_bytes_atomically
 from cld.pipeline.data_area import DataArea
-from cld.pipeline.outputs.pooled import READERS, TableFiles, group_files, pool_table
+from cld.pipeline.outputs.pooled import (
+    READERS,
+    TableFiles,
+    group_files,
+    pool_by_authority,
+)
 from cld.pipeline.outputs.reports import Report, reports_of, run_report
-from cld.pipeline.outputs.writers import write_csv, write_parquet, write_workbook
+from cld.pipeline.outputs.writers import (
+    TableWriter,
+    write_csv,
+    write_parquet,
+    write_workbook,
+)
 from cld.pipeline.publish import (
     current_files,
     current_snapshot,
@@ -238,18 +248,38 @@ def _from_manifest(name: str, link: Path, manifest: dict[str, Any]) -> UseCaseOu
     )
 
 
+class _Seen:
+    """The rows, authorities and years of a table, gathered piece by piece."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.las: set[str] = set()
+        self.years: set[int] = set()
+
+    def add(self, frame: pl.DataFrame) -> None:
+        self.rows += frame.height
+        if "LA" in frame.columns:
+            self.las.update(
+                v for v in frame["LA"].unique().to_list() if v and v != LONDON
+            )
+        if "YEAR" in frame.columns:
+            self.years.update(
+                int(v) for v in frame["YEAR"].unique().to_list() if v is not None
+            )
+
+    def summary(self, kind: str) -> TableSummary:
+        return TableSummary(
+            rows=self.rows,
+            las=tuple(sorted(self.las)),
+            years=tuple(sorted(self.years)),
+            kind=kind,
+        )
+
+
 def _summary(frame: pl.DataFrame, kind: str) -> TableSummary:
-    las = (
-        tuple(sorted(v for v in frame["LA"].unique().to_list() if v and v != LONDON))
-        if "LA" in frame.columns
-        else ()
-    )
-    years = (
-        tuple(sorted(int(v) for v in frame["YEAR"].unique().to_list() if v is not None))
-        if "YEAR" in frame.columns
-        else ()
-    )
-    return TableSummary(rows=frame.height, las=las, years=years, kind=kind)
+    seen = _Seen()
+    seen.add(frame)
+    return seen.summary(kind)
 
 
 POOLING_COLUMNS = (
@@ -368,33 +398,27 @@ class _Previous:
 
 
 class _Pooled(Mapping[str, pl.DataFrame]):
-    """The use case's pooled tables for its reports: each worked out in this
-    build, or read back from the previous build's Parquet file when first asked
-    for."""
+    """The use case's pooled tables for its reports, each read from its Parquet
+    file (this build's or the previous build's) when a report asks for it, so a
+    table is in memory only while a report that declares it runs."""
 
     def __init__(self) -> None:
-        self._frames: dict[str, pl.DataFrame] = {}
         self._files: dict[str, Path] = {}
-
-    def made(self, name: str, frame: pl.DataFrame) -> None:
-        self._frames[name] = frame
 
     def kept(self, name: str, parquet: Path) -> None:
         self._files[name] = parquet
 
     def __getitem__(self, name: str) -> pl.DataFrame:
-        if name not in self._frames:
-            self._frames[name] = pl.read_parquet(self._files[name])
-        return self._frames[name]
+        return pl.read_parquet(self._files[name])
 
     def __contains__(self, name: object) -> bool:
-        return name in self._frames or name in self._files
+        return name in self._files
 
     def __iter__(self) -> Iterator[str]:
-        return iter(sorted({*self._frames, *self._files}))
+        return iter(sorted(self._files))
 
     def __len__(self) -> int:
-        return len({*self._frames, *self._files})
+        return len(self._files)
 
 
 def _build(
@@ -425,7 +449,6 @@ def _build(
             if use_case.kept(g.dataset, g.table)  # else the policy dropped it
         ]
         digests = _digests([path for g in groups for path in g.files.values()])
-        read_by_reports = {t for r in reports_of(use_case.name) for t in r.reads}
         for group in groups:
             kept = use_case.kept(group.dataset, group.table)
             name = f"{group.dataset}_{group.table}"
@@ -439,16 +462,17 @@ def _build(
                 pooled.kept(name, reusable[f"{name}.parquet"])
                 summaries[name] = before.summary(name)
                 continue
-            frame = _trimmed(pool_table(group), kept)
-            files[f"{name}.parquet"] = write_parquet(frame, staging / f"{name}.parquet")
-            files[f"{name}.csv"] = write_csv(frame, staging / f"{name}.csv")
-            summaries[name] = _summary(frame, "child-level")
+            parquet, csv = staging / f"{name}.parquet", staging / f"{name}.csv"
+            seen = _Seen()
+            with TableWriter(parquet, csv) as out:
+                for piece in pool_by_authority(group):  # one authority at a time
+                    trimmed = _trimmed(piece, kept)
+                    out.write(trimmed)
+                    seen.add(trimmed)
+            files[f"{name}.parquet"], files[f"{name}.csv"] = parquet, csv
+            summaries[name] = seen.summary("child-level")
             recomputed.append(name)
-            if name in read_by_reports:
-                pooled.made(name, frame)
-            else:  # let it go: only one table at a time is held
-                pooled.kept(name, files[f"{name}.parquet"])
-            del frame
+            pooled.kept(name, parquet)  # a report reads it back
         rule = rule_named(use_case.disclosure)
         reports: dict[str, dict[str, Any]] = {}
         for report in reports_of(use_case.name):

@@ -1,12 +1,19 @@
 """Pooling an authority's published tables: every collection year of a table in one
 frame, de-duplicated on the table's key with the latest return winning; SSDA903
-episodes are repaired across years (:mod:`cld.engine.pooling.episodes`)."""
+episodes are repaired across years (:mod:`cld.engine.pooling.episodes`).
+
+Everything pooling does is within one authority (``LA``, always published, leads
+every key and the sort), so a table is pooled one authority at a time
+(:func:`pool_by_authority`) and the pieces, in the order of ``LA``, are the table:
+a build holds one authority's rows of one table at a time, never the whole of
+England's.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections import defaultdict, deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +23,8 @@ from cld.engine.pooling import pool_years, repair_episodes
 from cld.engine.spec.load import load_spec, year_range
 
 READERS = 4
-"""Files read at once (Polars releases the GIL while it parses Parquet)."""
+"""Files read, or authorities pooled, at once (Polars releases the GIL while it
+works)."""
 
 
 @dataclass(frozen=True)
@@ -58,17 +66,51 @@ def table_key(dataset: str, table: str) -> tuple[str, ...]:
     return ()
 
 
-def pool_table(group: TableFiles) -> pl.DataFrame:
-    """One table across every authority and year given, in a stable order: the
-    files read in parallel, stacked, then years pooled per authority (episodes
-    repaired) in one pass — both work per ``LA``."""
-    paths = [path for _, path in sorted(group.files.items())]
-    if not paths:
-        return pl.DataFrame()
+def pool_by_authority(group: TableFiles) -> Iterator[pl.DataFrame]:
+    """The table pooled one authority at a time, in the order of ``LA``: stacked,
+    the pieces are the whole table pooled at once (the same rows, columns, types
+    and order), as :func:`pool_table` gives it.
+
+    Every piece has every column of every file, with one type each (as Polars
+    stacks frames whose columns differ): an empty frame of that schema leads each
+    authority's files. :data:`READERS` authorities are pooled at once, a few ahead
+    of the one given out.
+    """
+    by_la: dict[str, list[Path]] = defaultdict(list)
+    for (la, _), path in sorted(group.files.items()):
+        by_la[la].append(path)
+    if not by_la:
+        return
     with ThreadPoolExecutor(max_workers=READERS) as pool:
-        frames = list(pool.map(pl.read_parquet, paths))
-    stacked = pl.concat(frames, how="diagonal_relaxed")
-    if group.dataset == "ssda903" and group.table == "episodes":
-        return repair_episodes(stacked)
-    key = [k for k in table_key(group.dataset, group.table) if k in stacked.columns]
-    return pool_years([stacked], key)
+        schemas = list(pool.map(pl.read_parquet_schema, sorted_paths(group)))
+    template = pl.concat(
+        [pl.DataFrame(schema=schema) for schema in schemas], how="diagonal_relaxed"
+    )
+    key = [k for k in table_key(group.dataset, group.table) if k in template.columns]
+    episodes = group.dataset == "ssda903" and group.table == "episodes"
+
+    def pool_one(paths: list[Path]) -> pl.DataFrame:
+        frames = [pl.read_parquet(path) for path in paths]
+        stacked = pl.concat([template, *frames], how="diagonal_relaxed")
+        return repair_episodes(stacked) if episodes else pool_years([stacked], key)
+
+    with ThreadPoolExecutor(max_workers=READERS) as pool:
+        pending: deque[Future[pl.DataFrame]] = deque()
+        for la in sorted(by_la):
+            pending.append(pool.submit(pool_one, by_la[la]))
+            if len(pending) > READERS:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def sorted_paths(group: TableFiles) -> list[Path]:
+    """The group's files in the order of (LA, year)."""
+    return [path for _, path in sorted(group.files.items())]
+
+
+def pool_table(group: TableFiles) -> pl.DataFrame:
+    """One table across every authority and year given, whole, in a stable order:
+    :func:`pool_by_authority`'s pieces stacked."""
+    pieces = list(pool_by_authority(group))
+    return pl.concat(pieces) if pieces else pl.DataFrame()

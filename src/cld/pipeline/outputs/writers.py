@@ -4,22 +4,30 @@ spreadsheet would run as a formula.
 Parquet and CSV from Polars are deterministic; a workbook is written by openpyxl
 with fixed document dates and then re-zipped with fixed entry times, so rebuilding
 unchanged outputs leaves every file byte for byte as it was.
+
+A pooled table is written piece by piece (:class:`TableWriter`: Parquet through
+pyarrow's writer, CSV appended), so that it is never whole in memory; the same
+pieces give the same bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
 
 import polars as pl
+import pyarrow.parquet as pq
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from cld.engine.disclosure import neutralise_formulae, neutralise_text
-from cld.pipeline.atomic import write_atomically
+from cld.pipeline.atomic import temporary_beside, write_atomically
 
 FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 """Stamped as the workbook's creation time and on every zip entry."""
@@ -37,6 +45,90 @@ def write_parquet(frame: pl.DataFrame, target: Path) -> Path:
 def write_csv(frame: pl.DataFrame, target: Path) -> Path:
     safe = neutralise_formulae(frame)
     return write_atomically(target, lambda path: safe.write_csv(path))
+
+
+ROW_GROUP = 250_000
+"""Rows gathered before a :class:`TableWriter` writes a Parquet row group."""
+
+
+class TableWriter:
+    """One table written to Parquet and CSV a piece at a time.
+
+    Use as a context manager: :meth:`write` each piece (each with the same columns
+    and types, the first piece's), then on a clean exit both files are renamed
+    onto their targets; on an error both temporary files are removed and the
+    targets are as they were. CSV cells a spreadsheet would run are neutralised,
+    as :func:`write_csv` does.
+    """
+
+    def __init__(self, parquet: Path, csv: Path) -> None:
+        self.parquet, self.csv = parquet, csv
+        self.rows = 0
+        self._schema: pl.Schema | None = None
+        self._pending: list[pl.DataFrame] = []
+        self._pending_rows = 0
+        self._header_written = False
+        self._parquet_part = temporary_beside(parquet)
+        self._csv_part = temporary_beside(csv)
+        self._csv_out: IO[bytes] = self._csv_part.open("wb")
+        self._parquet_out: Any = None
+
+    def __enter__(self) -> TableWriter:
+        return self
+
+    def write(self, piece: pl.DataFrame) -> None:
+        if self._schema is None:
+            self._schema = piece.schema
+            arrow = piece.head(0).to_arrow(compat_level=pl.CompatLevel.oldest())
+            self._parquet_out = pq.ParquetWriter(
+                self._parquet_part, arrow.schema, compression="zstd"
+            )
+        elif piece.schema != self._schema:
+            raise ValueError(
+                f"{self.parquet.name}: a piece's columns {piece.schema} are not "
+                f"the first piece's {self._schema}"
+            )
+        neutralise_formulae(piece).write_csv(
+            self._csv_out, include_header=not self._header_written
+        )
+        self._header_written = True
+        self._pending.append(piece)
+        self._pending_rows += piece.height
+        if self._pending_rows >= ROW_GROUP:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._pending_rows:
+            frame = pl.concat(self._pending)
+            self._parquet_out.write_table(
+                frame.to_arrow(compat_level=pl.CompatLevel.oldest()),
+                row_group_size=max(frame.height, 1),
+            )
+        self.rows += self._pending_rows
+        self._pending, self._pending_rows = [], 0
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        try:
+            try:
+                if kind is None:
+                    if self._schema is None:
+                        raise ValueError(f"{self.parquet.name}: no piece was written")
+                    self._flush()
+            finally:
+                if self._parquet_out is not None:
+                    self._parquet_out.close()
+                self._csv_out.close()
+            if kind is None:
+                os.replace(self._parquet_part, self.parquet)
+                os.replace(self._csv_part, self.csv)
+        finally:
+            self._parquet_part.unlink(missing_ok=True)
+            self._csv_part.unlink(missing_ok=True)
 
 
 def _cell(value: object) -> object:
