@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import polars as pl
@@ -47,6 +48,25 @@ def test_workbook_numbers_symbols_and_formulas(tmp_path: Path) -> None:
     assert rows[1] == ("CAM", '\'=HYPERLINK("x")', 12, 1)
     assert rows[2][2] == "[c]" and rows[3][2] == 3.5
     assert book["by type"].freeze_panes == "A2"
+
+
+def test_workbook_cells_of_every_type(tmp_path: Path) -> None:
+    frame = pl.DataFrame(
+        {
+            "day": [dt.date(2024, 3, 31), None],
+            "flag": [True, False],
+            "rate": [float("nan"), 2.5],
+            "odds": [float("inf"), 0.5],
+            "nothing": [None, None],
+            "code": ["007", "-3"],
+        }
+    )
+    book = load_workbook(write_workbook({"t": frame}, [], tmp_path / "r.xlsx"))
+    rows = list(book["t"].iter_rows(values_only=True))
+    assert rows[0] == ("day", "flag", "rate", "odds", "nothing", "code")
+    assert rows[1] == (dt.datetime(2024, 3, 31), True, None, None, None, 7)
+    assert rows[2] == (None, False, 2.5, 0.5, None, -3)
+    assert book["t"].auto_filter.ref == "A1:F3"
 
 
 def test_the_same_content_gives_the_same_bytes(tmp_path: Path) -> None:

@@ -1,9 +1,9 @@
 """Writing outputs so the same content always gives the same bytes, and no cell a
 spreadsheet would run as a formula.
 
-Parquet and CSV from Polars are deterministic; a workbook is written by openpyxl
-with fixed document dates and then re-zipped with fixed entry times, so rebuilding
-unchanged outputs leaves every file byte for byte as it was.
+Parquet and CSV from Polars are deterministic; a workbook is written by XlsxWriter
+with fixed document dates and zip entry times, so rebuilding unchanged outputs
+leaves every file byte for byte as it was.
 
 A pooled table is written piece by piece (:class:`TableWriter`: Parquet through
 pyarrow's writer, CSV appended), so that it is never whole in memory; the same
@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import zipfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
@@ -23,8 +22,7 @@ from typing import IO, Any
 
 import polars as pl
 import pyarrow.parquet as pq
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 from cld.engine.disclosure import neutralise_formulae, neutralise_text
 from cld.pipeline.atomic import temporary_beside, write_atomically
@@ -33,7 +31,6 @@ FIXED_TIME = dt.datetime(2000, 1, 1, 0, 0, 0)
 """Stamped as the workbook's creation time and on every zip entry."""
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 _SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 
 def write_parquet(frame: pl.DataFrame, target: Path) -> Path:
@@ -131,12 +128,34 @@ class TableWriter:
             self._csv_part.unlink(missing_ok=True)
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, str):
-        if _NUMBER.match(value):
-            return float(value) if "." in value else int(value)
-        return neutralise_text(value)
-    return value
+def _cells(frame: pl.DataFrame) -> list[list[object]]:
+    """The frame's columns as cell values: text that is a plain number becomes the
+    number, other text is neutralised (:func:`neutralise_text`); a number that is
+    not finite (NaN, infinity) is an empty cell. The work is done a column at a
+    time in Polars."""
+    columns: list[list[object]] = []
+    for name, dtype in frame.schema.items():
+        column = frame.get_column(name)
+        if dtype.is_float():
+            column = frame.select(
+                pl.when(pl.col(name).is_finite()).then(pl.col(name))
+            ).to_series()
+        if dtype != pl.String:
+            columns.append(column.to_list())
+            continue
+        number = pl.col(name).str.contains(_NUMBER.pattern)
+        parts = frame.select(
+            pl.when(number).then(pl.col(name).cast(pl.Float64)).alias("number"),
+            pl.when(~number).then(pl.col(name)).alias("text"),
+        )
+        texts = neutralise_formulae(parts.select("text")).get_column("text")
+        columns.append(
+            [
+                n if n is not None else t
+                for n, t in zip(parts["number"].to_list(), texts.to_list(), strict=True)
+            ]
+        )
+    return columns
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:
@@ -153,46 +172,38 @@ def write_workbook(
     tables: Mapping[str, pl.DataFrame], notes: Sequence[str], target: Path
 ) -> Path:
     """A workbook with a Notes sheet, then one sheet per table (header row frozen,
-    filters on); numbers written as numbers, symbols such as ``[c]`` as text."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("Notes")
-    for line in notes:
-        sheet.append([neutralise_text(line)])
-    taken = {"notes"}
-    for name, frame in tables.items():
-        page = book.create_sheet(_sheet_title(name, taken))
-        page.freeze_panes = "A2"
-        if frame.height:
-            last = get_column_letter(max(frame.width, 1))
-            page.auto_filter.ref = f"A1:{last}{frame.height + 1}"
-        page.append([neutralise_text(c) for c in frame.columns])
-        for row in frame.iter_rows():
-            page.append([_cell(v) for v in row])
-    book.properties.created = FIXED_TIME
-    book.properties.modified = FIXED_TIME
-    book.properties.creator = "Child Level Data platform"
+    filters on); numbers written as numbers, symbols such as ``[c]`` as text.
+
+    XlsxWriter in constant-memory mode writes each row as it is given; its zip
+    entries carry a fixed time, and the document's dates are :data:`FIXED_TIME`.
+    """
 
     def write(path: Path) -> None:
-        book.save(path)
-        _fix_zip_times(path)
+        book = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                "tmpdir": str(path.parent),
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "default_date_format": "yyyy-mm-dd",
+            },
+        )
+        book.set_properties(
+            {"created": FIXED_TIME, "author": "Child Level Data platform"}
+        )
+        sheet = book.add_worksheet("Notes")
+        for row, line in enumerate(notes):
+            sheet.write_string(row, 0, neutralise_text(line))
+        taken = {"notes"}
+        for name, frame in tables.items():
+            page = book.add_worksheet(_sheet_title(name, taken))
+            page.freeze_panes(1, 0)
+            if frame.height:
+                page.autofilter(0, 0, frame.height, max(frame.width, 1) - 1)
+            page.write_row(0, 0, [neutralise_text(c) for c in frame.columns])
+            for row, values in enumerate(zip(*_cells(frame), strict=True), start=1):
+                page.write_row(row, 0, values)
+        book.close()
 
     return write_atomically(target, write)
-
-
-def _fix_zip_times(path: Path) -> None:
-    """Re-zip ``path`` with every entry stamped :data:`FIXED_TIME` (openpyxl stamps
-    the save time as the document's modified date; that is fixed too)."""
-    with zipfile.ZipFile(path) as source:
-        entries = [(info.filename, source.read(info)) for info in source.infolist()]
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    entries = [
-        (name, _MODIFIED.sub(rb"\g<1>" + stamp + rb"\g<2>", data))
-        if name == "docProps/core.xml"
-        else (name, data)
-        for name, data in entries
-    ]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
-        for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=FIXED_TIME.timetuple()[:6])
-            info.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(info, data)
