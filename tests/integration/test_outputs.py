@@ -293,6 +293,7 @@ def test_a_report_reading_a_table_it_does_not_declare_fails_loudly() -> None:
     from cld.pipeline.outputs.reports import (
         REPORTS,
         Report,
+        ReportTables,
         UndeclaredTableError,
         run_report,
     )
@@ -301,7 +302,10 @@ def test_a_report_reading_a_table_it_does_not_declare_fails_loudly() -> None:
     sneaky = Report(
         "sneaky",
         ("ssda903_episodes",),
-        lambda inputs, rule: inputs.get("ssda903_header"),  # type: ignore[arg-type, return-value]
+        (),
+        lambda inputs: {"t": inputs.get("ssda903_header")},  # type: ignore[dict-item]
+        lambda _, table: table,
+        lambda counted, rule: ReportTables(dict(counted), []),
     )
     with pytest.raises(UndeclaredTableError, match="sneaky .* ssda903_header"):
         run_report(sneaky, tables, rule_named("dfe"))

@@ -102,14 +102,18 @@ def _group(tmp_path: Path, table: str, seed: int) -> tuple[TableFiles, pl.DataFr
 
 @pytest.mark.parametrize("table", ["episodes", "header"])
 @pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("piece_rows", [1, 25, 10**9])
 def test_the_pieces_stacked_are_the_table_pooled_whole(
-    tmp_path: Path, table: str, seed: int
+    tmp_path: Path, table: str, seed: int, piece_rows: int
 ) -> None:
     group, whole = _group(tmp_path, table, seed)
-    pieces = list(pool_by_authority(group))
-    assert [p["LA"].unique().to_list() for p in pieces if p.height] == [
-        [la] for la in sorted(LAS) if whole.filter(pl.col("LA") == la).height
-    ]
+    pieces = list(pool_by_authority(group, piece_rows=piece_rows))
+    authorities = [p["LA"].unique(maintain_order=True).to_list() for p in pieces]
+    assert [la for las in authorities for la in las] == sorted(set(whole["LA"]))
+    if piece_rows == 1:  # an authority a piece
+        assert all(len(las) <= 1 for las in authorities)
+    if piece_rows == 10**9:
+        assert len(pieces) == 1
     assert all(p.schema == whole.schema for p in pieces)
     assert_frame_equal(pl.concat(pieces), whole)
     assert_frame_equal(pool_table(group), whole)

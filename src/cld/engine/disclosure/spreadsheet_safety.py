@@ -24,7 +24,16 @@ def neutralise_formulae(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` with every String value that could start a formula prefixed by
     ``'``; other columns, nulls and plain numbers are untouched."""
     text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
-    return frame.with_columns(_neutralised(name) for name in text_columns)
+    if not text_columns or frame.is_empty():
+        return frame
+    # Only the columns where some text starts like a formula are rewritten.
+    starts_risky = frame.select(
+        pl.col(name).str.contains(_RISKY).any() for name in text_columns
+    ).row(0)
+    risky = [
+        name for name, any_ in zip(text_columns, starts_risky, strict=True) if any_
+    ]
+    return frame.with_columns(_neutralised(name) for name in risky) if risky else frame
 
 
 def neutralise_text(value: str) -> str:

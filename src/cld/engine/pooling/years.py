@@ -47,9 +47,17 @@ def pool_years(
 
     has_null_key = pl.any_horizontal(pl.col(k).is_null() for k in key)
     kept_as_they_are = stacked.filter(has_null_key)
-    keyed = sort_deterministically(
+    ordered = sort_deterministically(
         stacked.filter(~has_null_key), [*identity, year], descending={year}
-    ).unique(subset=identity, keep="first", maintain_order=True)
+    )
+    # Sorted, the first row of each identity is the one whose identity differs
+    # from the row before it: the latest year's.
+    first = (pl.int_range(pl.len()) == 0) | pl.any_horizontal(
+        pl.col(k).ne_missing(pl.col(k).shift(1)) for k in identity
+    )
+    keyed = ordered.filter(first)
+    if kept_as_they_are.is_empty():
+        return keyed  # one row per identity: already in the order below
     return sort_deterministically(
         pl.concat([keyed, kept_as_they_are]), [*identity, year]
     )

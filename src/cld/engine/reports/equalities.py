@@ -326,12 +326,7 @@ def equalities_report(
                 [counts, summed.with_columns(pl.lit(LONDON).alias(LA))],
                 how="diagonal",
             )
-        order = pl.col("step").replace_strict(list(STEPS), list(range(len(STEPS))))
-        tables[dimension] = (
-            with_odds_ratios(counts)
-            .select(COLUMNS)
-            .sort(YEAR, order, pl.col(LA) == LONDON, LA, "category")
-        )
+        tables[dimension] = ordered(with_odds_ratios(counts).select(COLUMNS))
     if assessment_factors is not None:
         tables["assessment_factors"] = assessment_factors_report(assessment_factors)
     return tables
@@ -362,5 +357,16 @@ def assessment_factors_report(assessment_factors: pl.DataFrame) -> pl.DataFrame:
         .join(assessed, on=[YEAR, LA], how="left")
         .with_columns(pl.lit("assessment_factor").alias("dimension"))
         .select(YEAR, "dimension", LA, "category", "count", "denominator")
-        .sort(YEAR, LA, "category")
+        .pipe(ordered)
     )
+
+
+def ordered(table: pl.DataFrame) -> pl.DataFrame:
+    """A table of the report in its order (unique in it): ``YEAR``, the steps in
+    the order of :data:`STEPS`, London after the authorities, ``LA``,
+    ``category``; the assessment factors table (no steps) by ``YEAR``, ``LA``,
+    ``category``."""
+    if "step" not in table.columns:
+        return table.sort(YEAR, LA, "category")
+    step = pl.col("step").replace_strict(list(STEPS), list(range(len(STEPS))))
+    return table.sort(YEAR, step, pl.col(LA) == LONDON, LA, "category")

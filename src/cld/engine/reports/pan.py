@@ -123,8 +123,11 @@ def pan_summary(
         if people.select(LA, YEAR).is_duplicated().any():
             raise ValueError("the population table has more than one row per LA/YEAR")
         summary = summary.join(people, on=[LA, YEAR], how="left")
-    return (
-        with_rates(summary)
-        .select(COLUMNS)
-        .sort(YEAR, LA, pl.col("measure").replace_strict(MEASURES, list(range(3))))
-    )
+    return ordered(with_rates(summary).select(COLUMNS))
+
+
+def ordered(summary: pl.DataFrame) -> pl.DataFrame:
+    """The summary in its order: ``YEAR``, ``LA``, then the measures as
+    :data:`MEASURES` lists them (unique in it)."""
+    measure = pl.col("measure").replace_strict(MEASURES, list(range(len(MEASURES))))
+    return summary.sort(YEAR, LA, measure)

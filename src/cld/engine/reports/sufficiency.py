@@ -56,11 +56,11 @@ from cld.engine.reports.bands import (
     UNKNOWN,
     age_band,
     category_label,
+    collection_year,
     distance_band,
     ethnicity_group,
     sex_label,
     year_end,
-    year_start,
 )
 
 LA, YEAR, CHILD, DECOM, DEC = "LA", "YEAR", "CHILD", "DECOM", "DEC"
@@ -109,10 +109,10 @@ def reporting_years(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(pl.col(LA), pl.col(YEAR).cast(pl.Int16)).unique()
 
 
-def episodes_in_years(episodes: pl.DataFrame) -> pl.DataFrame:
-    """Each episode (short breaks left out) once for each reporting year in which it
-    is open, with ``YEAR`` the reporting year, ``RETURN_YEAR`` its row's own year,
-    ``PLACEMENT_START`` and ``at_31_march`` (Boolean: in force on 31 March)."""
+def placements(episodes: pl.DataFrame) -> pl.DataFrame:
+    """Each episode (short breaks left out, and those without ``DECOM``) with
+    ``RETURN_YEAR``, its row's own ``YEAR``, and ``PLACEMENT_START``, the start of
+    the placement it belongs to."""
     keep = ~pl.col("LS").is_in(SHORT_BREAKS).fill_null(False)
     rows = (
         with_columns_of(episodes, _EPISODE_OPTIONAL)
@@ -135,17 +135,37 @@ def episodes_in_years(episodes: pl.DataFrame) -> pl.DataFrame:
         .over(LA, CHILD)
         .alias(PLACEMENT_START)
     ).drop("PREVIOUS_END")
-    end, start = year_end(pl.col(YEAR)), year_start(pl.col(YEAR))
-    started = pl.col(DECOM) <= end
+    return rows
+
+
+def episodes_in_years(episodes: pl.DataFrame) -> pl.DataFrame:
+    """Each episode of :func:`placements` once for each reporting year in which it
+    is open, with ``YEAR`` the reporting year and ``at_31_march`` (Boolean: in
+    force on 31 March)."""
+    rows = placements(episodes)
+    # The reporting years an episode is open in, YEAR with DECOM <= 31 March YEAR,
+    # DEC null or >= 1 April YEAR-1, and YEAR <= RETURN_YEAR, are a run of years:
+    # each row is repeated for those only (and kept where the authority returned
+    # that year), never for every year of the authority and then filtered.
+    years = reporting_years(episodes)
+    first = years.group_by(LA).agg(pl.col(YEAR).min().alias("_cld_first_year"))
+    dec, return_year = pl.col(DEC), pl.col(RETURN_YEAR)
+    from_year = pl.max_horizontal(
+        collection_year(pl.col(DECOM)), pl.col("_cld_first_year")
+    )
+    to_year = pl.min_horizontal(
+        return_year,
+        pl.when(dec.is_null()).then(return_year).otherwise(collection_year(dec)),
+    )
+    end = year_end(pl.col(YEAR))
     return (
-        rows.join(reporting_years(episodes), on=LA, how="inner")
-        .filter(
-            (pl.col(RETURN_YEAR) >= pl.col(YEAR))
-            & started
-            & (pl.col(DEC).is_null() | (pl.col(DEC) >= start))
-        )
+        rows.join(first, on=LA, how="left", maintain_order="left")
+        .with_columns(pl.int_ranges(from_year, to_year + 1, dtype=pl.Int16).alias(YEAR))
+        .drop("_cld_first_year")
+        .explode(YEAR)
+        .join(years, on=[LA, YEAR], how="semi", maintain_order="left")
         .with_columns(
-            (started & (pl.col(DEC).is_null() | (pl.col(DEC) > end))).alias(AT_31_MARCH)
+            ((pl.col(DECOM) <= end) & (dec.is_null() | (dec > end))).alias(AT_31_MARCH)
         )
     )
 
@@ -222,6 +242,13 @@ def sufficiency_report(
             .agg(pl.len().cast(pl.Int64).alias("count"))
             .with_columns(pl.lit(name).alias("dimension"))
             .select(COLUMNS)
-            .sort(YEAR, "measure", LA, "category")
+            .pipe(ordered)
         )
     return tables
+
+
+def ordered(table: pl.DataFrame) -> pl.DataFrame:
+    """A sufficiency table in its order: ``YEAR``, ``measure``, ``LA``,
+    ``category`` (unique in it), so the tables of several groups of authorities
+    stacked and ordered are the tables of all of them."""
+    return table.sort(YEAR, "measure", LA, "category")

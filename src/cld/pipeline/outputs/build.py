@@ -25,9 +25,11 @@ import hashlib
 import json
 import secrets
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +53,8 @@ from cld.pipeline.outputs.pooled import (
     group_files,
     pool_by_authority,
 )
-from cld.pipeline.outputs.reports import Report, reports_of, run_report
+from cld.pipeline.outputs.reports import Report, reports_of, run_report_by_authority
+from cld.pipeline.outputs.shared import PooledOnce, content_key
 from cld.pipeline.outputs.writers import (
     TableWriter,
     write_csv,
@@ -72,6 +75,9 @@ MANIFEST = "manifest.json"
 LONDON = "London"
 """The row label of London totals in report tables (not an authority)."""
 BUILDS = ".builds"
+BUILDERS = 2
+"""Use cases built side by side (each is independent of the others; most of the
+work is in Polars, which releases the GIL)."""
 OUTPUTS_FORMAT = 1
 """Changes whenever the way outputs are built changes, so old builds are redone."""
 
@@ -141,23 +147,29 @@ def build_outputs(
     authorities = [a.code for a in registry.authorities()]
     permissions = registry.all_permissions(day)
     uploads = _last_uploads(registry)
-    results = {}
-    for name in names:
+    in_force = {
+        name: tuple(la for la in authorities if permissions[la].allows(name))
+        for name in names
+    }
+    published_by_la = {  # read once each, before the builds run side by side
+        la: current_files(area, la) for la in sorted({*chain(*in_force.values())})
+    }
+
+    def one(name: str) -> UseCaseOutput:
         spec = policy.use_cases[name]
-        las = tuple(la for la in authorities if permissions[la].allows(name))
+        las = in_force[name]
         published = [
             (la, rel, path)
             for la in las
-            for rel, path in current_files(area, la).items()
+            for rel, path in published_by_la[la].items()
             if _rel_in_retention(rel, spec, day)
         ]
         fingerprint = _fingerprint(name, version.sha256, las, area, published)
         link = refresh_output(area, name, BUILDS)  # from the store, if on one
         previous = _read_manifest(link)
         if previous is not None and previous.get("fingerprint") == fingerprint:
-            results[name] = _from_manifest(name, link, previous)
-            continue
-        results[name] = _build(
+            return _from_manifest(name, link, previous)
+        return _build(
             area,
             link,
             spec,
@@ -176,8 +188,16 @@ def build_outputs(
                 "last_upload": {la: uploads.get(la) for la in las},
                 "fingerprint": fingerprint,
             },
+            shared=shared,
         )
-    return results
+
+    shared: PooledOnce[TableSummary] = PooledOnce(area.outputs / ".staging")
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(BUILDERS, len(names)))) as pool:
+            running = {name: pool.submit(one, name) for name in names}
+            return {name: build.result() for name, build in running.items()}
+    finally:
+        shared.close()
 
 
 def _rel_in_retention(rel: str, use_case: UseCase, day: dt.date) -> bool:
@@ -397,28 +417,17 @@ class _Previous:
         )
 
 
-class _Pooled(Mapping[str, pl.DataFrame]):
-    """The use case's pooled tables for its reports, each read from its Parquet
-    file (this build's or the previous build's) when a report asks for it, so a
-    table is in memory only while a report that declares it runs."""
-
-    def __init__(self) -> None:
-        self._files: dict[str, Path] = {}
-
-    def kept(self, name: str, parquet: Path) -> None:
-        self._files[name] = parquet
-
-    def __getitem__(self, name: str) -> pl.DataFrame:
-        return pl.read_parquet(self._files[name])
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._files
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(sorted(self._files))
-
-    def __len__(self) -> int:
-        return len(self._files)
+def _pool(
+    group: TableFiles, kept: Mapping[str, object], parquet: Path, csv: Path
+) -> TableSummary:
+    """Pool one table a few authorities at a time into ``parquet`` and ``csv``."""
+    seen = _Seen()
+    with TableWriter(parquet, csv) as out:
+        for piece in pool_by_authority(group):
+            trimmed = _trimmed(piece, kept)
+            out.write(trimmed)
+            seen.add(trimmed)
+    return seen.summary("child-level")
 
 
 def _build(
@@ -431,6 +440,7 @@ def _build(
     policy_sha: str,
     previous: dict[str, Any] | None,
     manifest: dict[str, Any],
+    shared: PooledOnce[TableSummary],
 ) -> UseCaseOutput:
     """Build the use case's outputs, recomputing only the tables and reports
     whose inputs differ from the previous build's (``previous``: its manifest)."""
@@ -439,7 +449,7 @@ def _build(
     staging.mkdir(parents=True)
     try:
         files: dict[str, Path] = {}  # the build's: in staging, or kept from before
-        pooled = _Pooled()
+        pooled: dict[str, Path] = {}  # each pooled table's Parquet file
         fingerprints: dict[str, str] = {}
         summaries: dict[str, TableSummary] = {}
         recomputed: list[str] = []
@@ -449,6 +459,7 @@ def _build(
             if use_case.kept(g.dataset, g.table)  # else the policy dropped it
         ]
         digests = _digests([path for g in groups for path in g.files.values()])
+        to_make: list[TableFiles] = []
         for group in groups:
             kept = use_case.kept(group.dataset, group.table)
             name = f"{group.dataset}_{group.table}"
@@ -457,22 +468,39 @@ def _build(
             )
             fingerprints[name] = fingerprint
             reusable = before.table(name, fingerprint)
-            if reusable is not None:
-                files.update(reusable)
-                pooled.kept(name, reusable[f"{name}.parquet"])
-                summaries[name] = before.summary(name)
+            if reusable is None:
+                to_make.append(group)
                 continue
+            files.update(reusable)
+            pooled[name] = reusable[f"{name}.parquet"]
+            summaries[name] = before.summary(name)
+
+        def make(group: TableFiles, wait: bool) -> bool:
+            kept = use_case.kept(group.dataset, group.table)
+            name = f"{group.dataset}_{group.table}"
             parquet, csv = staging / f"{name}.parquet", staging / f"{name}.csv"
-            seen = _Seen()
-            with TableWriter(parquet, csv) as out:
-                for piece in pool_by_authority(group):  # one authority at a time
-                    trimmed = _trimmed(piece, kept)
-                    out.write(trimmed)
-                    seen.add(trimmed)
+            summary = shared.table(
+                content_key(
+                    group.dataset,
+                    group.table,
+                    kept,
+                    {where: digests[path] for where, path in group.files.items()},
+                    version=OUTPUTS_FORMAT,
+                ),
+                [parquet, csv],
+                partial(_pool, group, kept, parquet, csv),
+                wait=wait,
+            )
+            if summary is None:
+                return False
+            summaries[name] = summary
             files[f"{name}.parquet"], files[f"{name}.csv"] = parquet, csv
-            summaries[name] = seen.summary("child-level")
             recomputed.append(name)
-            pooled.kept(name, parquet)  # a report reads it back
+            pooled[name] = parquet  # the reports read it back
+            return True
+
+        for wait in (False, True):  # a table another use case is making: last
+            to_make = [group for group in to_make if not make(group, wait)]
         rule = rule_named(use_case.disclosure)
         reports: dict[str, dict[str, Any]] = {}
         for report in reports_of(use_case.name):
@@ -486,7 +514,7 @@ def _build(
                 summaries.update({n: before.summary(n) for n in names})
                 reports[report.name] = {"fingerprint": fingerprint, "tables": names}
                 continue
-            tables = run_report(report, pooled, rule)
+            tables = run_report_by_authority(report, pooled, rule)
             names = []
             if tables is not None:
                 for table, frame in tables.tables.items():

@@ -3,9 +3,9 @@ frame, de-duplicated on the table's key with the latest return winning; SSDA903
 episodes are repaired across years (:mod:`cld.engine.pooling.episodes`).
 
 Everything pooling does is within one authority (``LA``, always published, leads
-every key and the sort), so a table is pooled one authority at a time
+every key and the sort), so a table is pooled a few authorities at a time
 (:func:`pool_by_authority`) and the pieces, in the order of ``LA``, are the table:
-a build holds one authority's rows of one table at a time, never the whole of
+a build holds a few authorities' rows of one table at a time, never the whole of
 England's.
 """
 
@@ -18,13 +18,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
+import pyarrow.parquet as pq
 
 from cld.engine.pooling import pool_years, repair_episodes
 from cld.engine.spec.load import load_spec, year_range
 
 READERS = 4
-"""Files read, or authorities pooled, at once (Polars releases the GIL while it
+"""Files read, or pieces pooled, at once (Polars releases the GIL while it
 works)."""
+PIECE_ROWS = 150_000
+"""About how many rows (of the files of a table) are pooled in one piece."""
 
 
 @dataclass(frozen=True)
@@ -66,42 +69,69 @@ def table_key(dataset: str, table: str) -> tuple[str, ...]:
     return ()
 
 
-def pool_by_authority(group: TableFiles) -> Iterator[pl.DataFrame]:
-    """The table pooled one authority at a time, in the order of ``LA``: stacked,
-    the pieces are the whole table pooled at once (the same rows, columns, types
-    and order), as :func:`pool_table` gives it.
+def pool_by_authority(
+    group: TableFiles, *, piece_rows: int = PIECE_ROWS
+) -> Iterator[pl.DataFrame]:
+    """The table pooled a few authorities at a time (consecutive in the order of
+    ``LA``, about ``piece_rows`` rows of their files; an authority is never
+    split): stacked, the pieces are the whole table pooled at once (the same
+    rows, columns, types and order), as :func:`pool_table` gives it.
 
     Every piece has every column of every file, with one type each (as Polars
     stacks frames whose columns differ): an empty frame of that schema leads each
-    authority's files. :data:`READERS` authorities are pooled at once, a few ahead
-    of the one given out.
+    piece's files. :data:`READERS` pieces are pooled at once, ahead of the one
+    given out.
     """
-    by_la: dict[str, list[Path]] = defaultdict(list)
-    for (la, _), path in sorted(group.files.items()):
-        by_la[la].append(path)
-    if not by_la:
+    paths = sorted_paths(group)
+    if not paths:
         return
     with ThreadPoolExecutor(max_workers=READERS) as pool:
-        schemas = list(pool.map(pl.read_parquet_schema, sorted_paths(group)))
+        schemas = list(pool.map(pl.read_parquet_schema, paths))
+        sizes = dict(zip(paths, pool.map(_rows_in, paths), strict=True))
     template = pl.concat(
         [pl.DataFrame(schema=schema) for schema in schemas], how="diagonal_relaxed"
     )
     key = [k for k in table_key(group.dataset, group.table) if k in template.columns]
     episodes = group.dataset == "ssda903" and group.table == "episodes"
 
-    def pool_one(paths: list[Path]) -> pl.DataFrame:
-        frames = [pl.read_parquet(path) for path in paths]
+    def pool_piece(files: list[Path]) -> pl.DataFrame:
+        frames = [pl.read_parquet(path) for path in files]
         stacked = pl.concat([template, *frames], how="diagonal_relaxed")
         return repair_episodes(stacked) if episodes else pool_years([stacked], key)
 
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         pending: deque[Future[pl.DataFrame]] = deque()
-        for la in sorted(by_la):
-            pending.append(pool.submit(pool_one, by_la[la]))
+        for files in _pieces(group, sizes, piece_rows):
+            pending.append(pool.submit(pool_piece, files))
             if len(pending) > READERS:
                 yield pending.popleft().result()
         while pending:
             yield pending.popleft().result()
+
+
+def _rows_in(path: Path) -> int:
+    """The rows of a Parquet file, from its footer."""
+    return int(pq.read_metadata(path).num_rows)
+
+
+def _pieces(
+    group: TableFiles, sizes: dict[Path, int], piece_rows: int
+) -> list[list[Path]]:
+    """The group's files in pieces: whole authorities, in order, each piece
+    about ``piece_rows`` rows (one authority may have more)."""
+    by_la: dict[str, list[Path]] = defaultdict(list)
+    for (la, _), path in sorted(group.files.items()):
+        by_la[la].append(path)
+    pieces: list[list[Path]] = []
+    rows = 0
+    for la in sorted(by_la):
+        size = sum(sizes[path] for path in by_la[la])
+        if not pieces or (rows and rows + size > piece_rows):
+            pieces.append([])
+            rows = 0
+        pieces[-1].extend(by_la[la])
+        rows += size
+    return pieces
 
 
 def sorted_paths(group: TableFiles) -> list[Path]:

@@ -11,14 +11,23 @@ definition, quoted in the notes of its workbook.
 Each :class:`Report` declares the pooled tables it reads and is given only those
 (:class:`ReportInputs`: asking for another fails loudly), so a build recomputes a
 report exactly when one of them changes (:mod:`cld.pipeline.outputs.build`).
+
+A report is counted, then protected. Everything it counts is counted within an
+authority (London's rows are added afterwards, from the counts, by the disclosure
+step), so a build counts it a few authorities at a time
+(:func:`run_report_by_authority`: each batch's rows read from the pooled Parquet
+files) and stacks the counts: exactly what counting every authority at once gives
+(:func:`run_report`), without England's child-level rows in memory at once.
 """
 
 from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import ModuleType
 
 import polars as pl
@@ -28,6 +37,9 @@ from cld.engine.disclosure import suppressed_column as suppressed_name
 from cld.engine.reports import equalities, pan, sufficiency
 
 AREA = "LA"
+BATCH_ROWS = 500_000
+"""About how many child-level rows (of all the tables a report reads) a build
+counts at once; an authority is never split."""
 Derive = Callable[[pl.DataFrame], pl.DataFrame]
 
 
@@ -145,8 +157,10 @@ class UndeclaredTableError(LookupError):
 
 
 class ReportInputs:
-    """The pooled tables one report may read: exactly those it declares (one
-    that is not built is None); asking for any other fails loudly."""
+    """The pooled tables one report may read: exactly those it declares (one that
+    is not built, or has no rows at all, is None); asking for any other fails
+    loudly. When a report is counted a few authorities at a time, each table is
+    those authorities' rows (possibly none)."""
 
     def __init__(
         self, report: str, reads: Sequence[str], pooled: Mapping[str, pl.DataFrame]
@@ -163,27 +177,38 @@ class ReportInputs:
         return self._tables.get(name)
 
 
-Run = Callable[[ReportInputs, DisclosureRule], ReportTables | None]
+Count = Callable[[ReportInputs], dict[str, pl.DataFrame]]
+Finish = Callable[[Mapping[str, pl.DataFrame], DisclosureRule], ReportTables]
+Order = Callable[[str, pl.DataFrame], pl.DataFrame]
 
 
 @dataclass(frozen=True)
 class Report:
     """One report of a use case: its name (its files are ``<name>.xlsx`` and
-    ``<name>_<table>.parquet``/``.csv``), the pooled tables it reads, and how it
-    is made from them (None when they do not hold what it needs)."""
+    ``<name>_<table>.parquet``/``.csv``), the pooled tables it reads, those it
+    cannot be made without (built and with rows), how its tables are counted
+    from its inputs (within authorities), how each counted table is sorted
+    (by a key unique in it), and how the counts are protected."""
 
     name: str
     reads: tuple[str, ...]
-    run: Run
+    required: tuple[str, ...]
+    count: Count
+    order: Order
+    finish: Finish
 
 
-def _sufficiency(pooled: ReportInputs, rule: DisclosureRule) -> ReportTables | None:
+def _sufficiency_count(pooled: ReportInputs) -> dict[str, pl.DataFrame]:
     episodes = pooled.get("ssda903_episodes")
-    if episodes is None or episodes.is_empty():
-        return None
-    tables = sufficiency.sufficiency_report(episodes, pooled.get("ssda903_header"))
+    assert episodes is not None  # required
+    return sufficiency.sufficiency_report(episodes, pooled.get("ssda903_header"))
+
+
+def _sufficiency_finish(
+    counted: Mapping[str, pl.DataFrame], rule: DisclosureRule
+) -> ReportTables:
     return ReportTables(
-        {name: disclose(t, SUFFICIENCY, rule) for name, t in tables.items()},
+        {name: disclose(t, SUFFICIENCY, rule) for name, t in counted.items()},
         _notes("Placement sufficiency", sufficiency),
     )
 
@@ -196,55 +221,85 @@ _CIN = (
     "section47",
     "child_protection_plans",
 )
+_FACTORS = "assessment_factors"
 
 
-def _equalities(pooled: ReportInputs, rule: DisclosureRule) -> ReportTables | None:
+def _equalities_count(pooled: ReportInputs) -> dict[str, pl.DataFrame]:
     frames = [pooled.get(f"cin_census_{name}") for name in _CIN]
-    if any(f is None or f.is_empty() for f in frames):
-        return None
     tables = equalities.equalities_report(
         *[f for f in frames if f is not None], london=False
     )
-    protected = {
-        name: disclose(t.drop("odds_ratio", "ci_low", "ci_high"), EQUALITIES, rule)
-        for name, t in tables.items()
+    counted = {
+        name: t.drop("odds_ratio", "ci_low", "ci_high") for name, t in tables.items()
     }
-    factors = pooled.get("cin_census_assessment_factors")
-    if factors is not None and not factors.is_empty():
-        counted = equalities.assessment_factors_report(factors).drop("denominator")
-        protected["assessment_factors"] = disclose(counted, FACTORS, rule)
+    factors = pooled.get(f"cin_census_{_FACTORS}")
+    if factors is not None:
+        counted[_FACTORS] = equalities.assessment_factors_report(factors).drop(
+            "denominator"
+        )
+    return counted
+
+
+def _equalities_finish(
+    counted: Mapping[str, pl.DataFrame], rule: DisclosureRule
+) -> ReportTables:
     return ReportTables(
-        protected,
+        {
+            name: disclose(t, FACTORS if name == _FACTORS else EQUALITIES, rule)
+            for name, t in counted.items()
+        },
         _notes("Equalities in children's social care journeys", equalities),
     )
 
 
-def _pan(pooled: ReportInputs, rule: DisclosureRule) -> ReportTables | None:
+def _pan_count(pooled: ReportInputs) -> dict[str, pl.DataFrame]:
     episodes = pooled.get("ssda903_episodes")
-    if episodes is None or episodes.is_empty():
-        return None
+    assert episodes is not None  # required
     summary = pan.pan_summary(None, episodes)  # every measure is from the episodes
-    table = summary.drop("rate_per_10000").with_columns(
-        pl.lit("children").alias("category")
-    )
-    protected = disclose(table, PAN, rule).drop("category")
+    return {"summary": summary.drop("rate_per_10000")}
+
+
+def _pan_finish(
+    counted: Mapping[str, pl.DataFrame], rule: DisclosureRule
+) -> ReportTables:
+    table = counted["summary"].with_columns(pl.lit("children").alias("category"))
     return ReportTables(
-        {"summary": protected}, _notes("Pan-London benchmarking summary", pan)
+        {"summary": disclose(table, PAN, rule).drop("category")},
+        _notes("Pan-London benchmarking summary", pan),
     )
 
 
 REPORTS: dict[str, tuple[Report, ...]] = {
     "sufficiency": (
-        Report("sufficiency", ("ssda903_episodes", "ssda903_header"), _sufficiency),
+        Report(
+            "sufficiency",
+            ("ssda903_episodes", "ssda903_header"),
+            ("ssda903_episodes",),
+            _sufficiency_count,
+            lambda _, table: sufficiency.ordered(table),
+            _sufficiency_finish,
+        ),
     ),
     "equalities": (
         Report(
             "equalities",
-            (*(f"cin_census_{name}" for name in _CIN), "cin_census_assessment_factors"),
-            _equalities,
+            (*(f"cin_census_{name}" for name in _CIN), f"cin_census_{_FACTORS}"),
+            tuple(f"cin_census_{name}" for name in _CIN),
+            _equalities_count,
+            lambda _, table: equalities.ordered(table),
+            _equalities_finish,
         ),
     ),
-    "pan": (Report("pan_summary", ("ssda903_episodes",), _pan),),
+    "pan": (
+        Report(
+            "pan_summary",
+            ("ssda903_episodes",),
+            ("ssda903_episodes",),
+            _pan_count,
+            lambda _, table: pan.ordered(table),
+            _pan_finish,
+        ),
+    ),
 }
 """Each use case's reports, in the order they are built."""
 
@@ -257,8 +312,83 @@ def reports_of(use_case: str) -> tuple[Report, ...]:
 def run_report(
     report: Report, pooled: Mapping[str, pl.DataFrame], rule: DisclosureRule
 ) -> ReportTables | None:
-    """One report from the pooled tables it declares (it is given no other)."""
-    return report.run(ReportInputs(report.name, report.reads, pooled), rule)
+    """One report from the pooled tables it declares (it is given no other),
+    every authority counted at once; None when a table it needs is missing."""
+    present = {
+        name for name in report.reads if name in pooled and not pooled[name].is_empty()
+    }
+    batch = {name: pooled[name] for name in present}
+    return _run(report, present, [lambda: batch], rule)
+
+
+def run_report_by_authority(
+    report: Report,
+    files: Mapping[str, Path],
+    rule: DisclosureRule,
+    *,
+    batch_rows: int = BATCH_ROWS,
+) -> ReportTables | None:
+    """One report from the Parquet files of the pooled tables it declares,
+    counted a few authorities at a time (about ``batch_rows`` rows of its tables
+    at once): the same tables as :func:`run_report` gives from those tables."""
+    rows_by_la: dict[str, dict[str | None, int]] = {}
+    for name in report.reads:
+        if name in files:
+            counts = pl.scan_parquet(files[name]).group_by(AREA).len().collect()
+            rows_by_la[name] = dict(counts.iter_rows())
+    present = {name for name, counts in rows_by_la.items() if sum(counts.values())}
+    totals: dict[str | None, int] = defaultdict(int)
+    for name in present:
+        for la, rows in rows_by_la[name].items():
+            totals[la] += rows
+
+    def reader(las: list[str | None]) -> Callable[[], dict[str, pl.DataFrame]]:
+        area = pl.col(AREA)
+        chosen = area.is_in([la for la in las if la is not None])
+        if None in las:  # rows without an authority are counted with the first
+            chosen = chosen | area.is_null()
+        return lambda: {
+            name: pl.scan_parquet(files[name]).filter(chosen).collect()
+            for name in present
+        }
+
+    batches = [reader(las) for las in _batches(totals, batch_rows)]
+    return _run(report, present, batches, rule)
+
+
+def _batches(rows: Mapping[str | None, int], limit: int) -> list[list[str | None]]:
+    """The authorities in order, in consecutive groups of at most ``limit`` rows
+    (an authority with more is a group of its own)."""
+    groups: list[list[str | None]] = []
+    size = 0
+    for la in sorted(rows, key=lambda v: (v is None, v or "")):
+        if not groups or size + rows[la] > limit:
+            groups.append([])
+            size = 0
+        groups[-1].append(la)
+        size += rows[la]
+    return groups
+
+
+def _run(
+    report: Report,
+    present: set[str],
+    batches: Iterable[Callable[[], Mapping[str, pl.DataFrame]]],
+    rule: DisclosureRule,
+) -> ReportTables | None:
+    if not set(report.required) <= present:
+        return None
+    parts: dict[str, list[pl.DataFrame]] = defaultdict(list)
+    for read in batches:
+        for name, table in report.count(
+            ReportInputs(report.name, report.reads, read())
+        ).items():
+            parts[name].append(table)
+    counted = {
+        name: report.order(name, pl.concat(tables, how="vertical_relaxed"))
+        for name, tables in parts.items()
+    }
+    return report.finish(counted, rule)
 
 
 def run_reports(

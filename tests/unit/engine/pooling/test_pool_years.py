@@ -179,3 +179,42 @@ def test_without_an_authority_column_the_latest_year_is_of_all_rows() -> None:
 def test_nothing_to_pool_is_a_mistake_of_the_caller() -> None:
     with pytest.raises(ValueError, match="at least one frame"):
         pool_years([], EPISODE_KEY)
+
+
+def _plainly(frame: pl.DataFrame, key: list[str]) -> pl.DataFrame:
+    """The definition written the plain way: every keyed row sorted with the
+    latest year first, the first of each key kept, rows with a null in the key
+    added back, and everything sorted."""
+    from cld.engine.pooling.years import latest_year, sort_deterministically
+
+    stacked = frame.with_columns(pl.col("YEAR").cast(pl.Int16))
+    stacked = stacked.with_columns(latest_year("YEAR", ["LA"]))
+    identity = ["LA", *key]
+    null_key = pl.any_horizontal(pl.col(k).is_null() for k in key)
+    keyed = sort_deterministically(
+        stacked.filter(~null_key), [*identity, "YEAR"], descending={"YEAR"}
+    ).unique(subset=identity, keep="first", maintain_order=True)
+    return sort_deterministically(
+        pl.concat([keyed, stacked.filter(null_key)]), [*identity, "YEAR"]
+    )
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_random_returns_pool_as_the_definition_says(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    nulls = 0.0 if seed % 2 else 0.1  # half the runs without null keys at all
+    rows = [
+        (
+            rng.choice(["CAM", "HAC", None]) if nulls else rng.choice(["CAM", "HAC"]),
+            rng.choice([2022, 2023, 2024]),
+            None if rng.random() < nulls else f"C{rng.randint(0, 9)}",
+            dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 3)),
+            rng.choice(["K1", "U1", None]),
+        )
+        for _ in range(rng.randint(0, 80))
+    ]
+    returns = pl.DataFrame(rows, schema=SCHEMA, orient="row")
+    for key in (["CHILD"], ["CHILD", "DECOM"]):
+        assert_frame_equal(pool_years([returns], key), _plainly(returns, key))
