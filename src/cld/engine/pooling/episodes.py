@@ -152,19 +152,20 @@ def repair_episodes(frame: pl.DataFrame) -> pl.DataFrame:
     episodes = _one_row_per_episode(frame.filter(~unplaced), columns)
     if DEC in columns:
         episodes = _close_episodes(episodes, has_rne=RNE in columns)
-    pooled = pl.concat([episodes, frame.filter(unplaced)], how="diagonal_relaxed")
+    left_as_they_are = frame.filter(unplaced)
+    pooled = pl.concat([episodes, left_as_they_are], how="diagonal_relaxed")
     pooled = pooled.with_columns(
         (
             pl.col(flag).fill_null(False) if flag in pooled.columns else pl.lit(False)
         ).alias(flag)
         for flag in map(_flag, EpisodeRule)
     ).with_columns(_record())
-    return sort_deterministically(
-        pooled.select(
-            *columns, YEAR_LATEST, EPISODE_REPAIR, EPISODE_SOURCE, OPEN_IN_OLD_RETURN
-        ),
-        [LA, CHILD, DECOM, YEAR],
+    pooled = pooled.select(
+        *columns, YEAR_LATEST, EPISODE_REPAIR, EPISODE_SOURCE, OPEN_IN_OLD_RETURN
     )
+    if left_as_they_are.is_empty():
+        return pooled  # one row per episode, already sorted by LA, CHILD, DECOM
+    return sort_deterministically(pooled, [LA, CHILD, DECOM, YEAR])
 
 
 def _one_row_per_episode(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:

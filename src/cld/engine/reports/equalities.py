@@ -219,7 +219,7 @@ def _characteristics(
     return kids.join(disabled, on=[LA, CHILD], how="full", coalesce=True)
 
 
-def journeys(
+def _journeys(
     children: pl.DataFrame,
     disabilities: pl.DataFrame,
     cin_episodes: pl.DataFrame,
@@ -255,23 +255,40 @@ def journeys(
     for step in steps:
         referrals = referrals.join(step, on=KEY, how="left")
     age = pl.col("AGE") + pl.col(YEAR) - pl.col("CHILD_YEAR")
-    return (
-        referrals.join(
-            _characteristics(children, disabilities), on=[LA, CHILD], how="left"
-        )
-        .select(
-            LA,
-            YEAR,
-            CHILD,
-            REFERRAL,
-            *(pl.col(flag).fill_null(False) for flag in STEPS.values()),
-            ethnicity_group(pl.col("Ethnicity")).alias("ethnicity_group"),
-            sex_label(pl.col("SEX_CODE")).alias("sex"),
-            age_band(age).alias("age_band"),
-            pl.col("disability").fill_null(UNKNOWN),
-        )
-        .sort(LA, YEAR, CHILD, REFERRAL)
+    journey = referrals.join(
+        _characteristics(children, disabilities), on=[LA, CHILD], how="left"
+    ).select(
+        LA,
+        YEAR,
+        CHILD,
+        REFERRAL,
+        *(pl.col(flag).fill_null(False) for flag in STEPS.values()),
+        ethnicity_group(pl.col("Ethnicity")).alias("ethnicity_group"),
+        sex_label(pl.col("SEX_CODE")).alias("sex"),
+        age_band(age).alias("age_band"),
+        pl.col("disability").fill_null(UNKNOWN),
     )
+    return journey
+
+
+def journeys(
+    children: pl.DataFrame,
+    disabilities: pl.DataFrame,
+    cin_episodes: pl.DataFrame,
+    assessments: pl.DataFrame,
+    section47: pl.DataFrame,
+    child_protection_plans: pl.DataFrame,
+) -> pl.DataFrame:
+    """The referrals of :func:`_journeys`, sorted by ``LA``, ``YEAR``, ``LAchildID``
+    and ``CINreferralDate`` (the report only counts them, unsorted)."""
+    return _journeys(
+        children,
+        disabilities,
+        cin_episodes,
+        assessments,
+        section47,
+        child_protection_plans,
+    ).sort(LA, YEAR, CHILD, REFERRAL)
 
 
 def _step_counts(journey: pl.DataFrame, dimension: str) -> pl.DataFrame:
@@ -307,7 +324,7 @@ def equalities_report(
 ) -> dict[str, pl.DataFrame]:
     """A table per characteristic (see the module's docstring), and
     ``assessment_factors`` (:func:`assessment_factors_report`) when given."""
-    journey = journeys(
+    journey = _journeys(
         children,
         disabilities,
         cin_episodes,

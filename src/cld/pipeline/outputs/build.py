@@ -75,7 +75,7 @@ MANIFEST = "manifest.json"
 LONDON = "London"
 """The row label of London totals in report tables (not an authority)."""
 BUILDS = ".builds"
-BUILDERS = 2
+BUILDERS = 3
 """Use cases built side by side (each is independent of the others; most of the
 work is in Polars, which releases the GIL)."""
 OUTPUTS_FORMAT = 1

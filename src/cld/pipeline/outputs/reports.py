@@ -37,7 +37,7 @@ from cld.engine.disclosure import suppressed_column as suppressed_name
 from cld.engine.reports import equalities, pan, sufficiency
 
 AREA = "LA"
-BATCH_ROWS = 500_000
+BATCH_ROWS = 250_000
 """About how many child-level rows (of all the tables a report reads) a build
 counts at once; an authority is never split."""
 Derive = Callable[[pl.DataFrame], pl.DataFrame]
@@ -196,6 +196,9 @@ class Report:
     count: Count
     order: Order
     finish: Finish
+    batch_rows: int = BATCH_ROWS
+    """About how many rows of its tables a build counts at once (fewer where
+    counting holds many times its input in memory)."""
 
 
 def _sufficiency_count(pooled: ReportInputs) -> dict[str, pl.DataFrame]:
@@ -288,6 +291,7 @@ REPORTS: dict[str, tuple[Report, ...]] = {
             _equalities_count,
             lambda _, table: equalities.ordered(table),
             _equalities_finish,
+            batch_rows=4 * BATCH_ROWS,  # it counts in a fraction of its input
         ),
     ),
     "pan": (
@@ -326,11 +330,12 @@ def run_report_by_authority(
     files: Mapping[str, Path],
     rule: DisclosureRule,
     *,
-    batch_rows: int = BATCH_ROWS,
+    batch_rows: int | None = None,
 ) -> ReportTables | None:
     """One report from the Parquet files of the pooled tables it declares,
     counted a few authorities at a time (about ``batch_rows`` rows of its tables
-    at once): the same tables as :func:`run_report` gives from those tables."""
+    at once, the report's own :attr:`Report.batch_rows` by default): the same
+    tables as :func:`run_report` gives from those tables."""
     rows_by_la: dict[str, dict[str | None, int]] = {}
     for name in report.reads:
         if name in files:
@@ -352,7 +357,8 @@ def run_report_by_authority(
             for name in present
         }
 
-    batches = [reader(las) for las in _batches(totals, batch_rows)]
+    limit = report.batch_rows if batch_rows is None else batch_rows
+    batches = [reader(las) for las in _batches(totals, limit)]
     return _run(report, present, batches, rule)
 
 

@@ -499,3 +499,32 @@ def test_no_episodes_give_no_rows() -> None:
 def test_the_columns_that_place_an_episode_are_needed() -> None:
     with pytest.raises(ValueError, match="DECOM"):
         repair_episodes(returns().drop("DECOM"))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_returns_come_out_in_the_order_of_la_child_and_start(seed: int) -> None:
+    import random
+
+    from cld.engine.pooling.years import sort_deterministically
+
+    rng = random.Random(seed)
+    rows = [
+        (
+            rng.choice(["CAM", "HAC"]),
+            rng.choice([2022, 2023, 2024]),
+            f"C{rng.randint(0, 6)}",
+            (dt.date(2021, 4, 1) + dt.timedelta(days=rng.randint(0, 900))).isoformat(),
+            rng.choice(["S", "P", None]),
+            rng.choice([None, "2024-03-31", "2022-06-01"]),
+            rng.choice(["X1", "E11", None]),
+        )
+        for _ in range(rng.randint(1, 60))
+    ]
+    pooled = repair_episodes(
+        returns(*rows).sample(fraction=1.0, shuffle=True, seed=seed)
+    )
+    assert_frame_equal(
+        pooled, sort_deterministically(pooled, ["LA", "CHILD", "DECOM", "YEAR"])
+    )
+    again = repair_episodes(returns(*reversed(rows)))
+    assert_frame_equal(pooled, again)  # whatever order the rows came in
