@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 
 from cld.engine.pooling import pool_years, repair_episodes
 from cld.engine.spec.load import load_spec, year_range
@@ -26,8 +25,9 @@ from cld.engine.spec.load import load_spec, year_range
 READERS = 4
 """Files read, or pieces pooled, at once (Polars releases the GIL while it
 works)."""
-PIECE_ROWS = 150_000
-"""About how many rows (of the files of a table) are pooled in one piece."""
+PIECE_BYTES = 2 << 20
+"""About how many bytes of Parquet files (about 150,000 rows of a table) are pooled
+in one piece: the files' sizes on disk, so no file is opened to size a piece."""
 
 
 @dataclass(frozen=True)
@@ -70,12 +70,12 @@ def table_key(dataset: str, table: str) -> tuple[str, ...]:
 
 
 def pool_by_authority(
-    group: TableFiles, *, piece_rows: int = PIECE_ROWS
+    group: TableFiles, *, piece_bytes: int = PIECE_BYTES
 ) -> Iterator[pl.DataFrame]:
     """The table pooled a few authorities at a time (consecutive in the order of
-    ``LA``, about ``piece_rows`` rows of their files; an authority is never
-    split): stacked, the pieces are the whole table pooled at once (the same
-    rows, columns, types and order), as :func:`pool_table` gives it.
+    ``LA``, about ``piece_bytes`` of their files; an authority is never split):
+    stacked, the pieces are the whole table pooled at once (the same rows,
+    columns, types and order), as :func:`pool_table` gives it.
 
     Every piece has every column of every file, with one type each (as Polars
     stacks frames whose columns differ): an empty frame of that schema leads each
@@ -87,7 +87,7 @@ def pool_by_authority(
         return
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         schemas = list(pool.map(pl.read_parquet_schema, paths))
-        sizes = dict(zip(paths, pool.map(_rows_in, paths), strict=True))
+    sizes = {path: path.stat().st_size for path in paths}
     template = pl.concat(
         [pl.DataFrame(schema=schema) for schema in schemas], how="diagonal_relaxed"
     )
@@ -101,7 +101,7 @@ def pool_by_authority(
 
     with ThreadPoolExecutor(max_workers=READERS) as pool:
         pending: deque[Future[pl.DataFrame]] = deque()
-        for files in _pieces(group, sizes, piece_rows):
+        for files in _pieces(group, sizes, piece_bytes):
             pending.append(pool.submit(pool_piece, files))
             if len(pending) > READERS:
                 yield pending.popleft().result()
@@ -109,28 +109,21 @@ def pool_by_authority(
             yield pending.popleft().result()
 
 
-def _rows_in(path: Path) -> int:
-    """The rows of a Parquet file, from its footer."""
-    return int(pq.read_metadata(path).num_rows)
-
-
-def _pieces(
-    group: TableFiles, sizes: dict[Path, int], piece_rows: int
-) -> list[list[Path]]:
-    """The group's files in pieces: whole authorities, in order, each piece
-    about ``piece_rows`` rows (one authority may have more)."""
+def _pieces(group: TableFiles, sizes: dict[Path, int], limit: int) -> list[list[Path]]:
+    """The group's files in pieces: whole authorities, in order, each piece about
+    ``limit`` in ``sizes`` (one authority may have more)."""
     by_la: dict[str, list[Path]] = defaultdict(list)
     for (la, _), path in sorted(group.files.items()):
         by_la[la].append(path)
     pieces: list[list[Path]] = []
-    rows = 0
+    taken = 0
     for la in sorted(by_la):
         size = sum(sizes[path] for path in by_la[la])
-        if not pieces or (rows and rows + size > piece_rows):
+        if not pieces or (taken and taken + size > limit):
             pieces.append([])
-            rows = 0
+            taken = 0
         pieces[-1].extend(by_la[la])
-        rows += size
+        taken += size
     return pieces
 
 
