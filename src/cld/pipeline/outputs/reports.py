@@ -395,15 +395,3 @@ def _run(
         for name, tables in parts.items()
     }
     return report.finish(counted, rule)
-
-
-def run_reports(
-    use_case: str, pooled: Mapping[str, pl.DataFrame], rule: DisclosureRule
-) -> dict[str, ReportTables]:
-    """Every report of ``use_case`` that its tables hold enough for, by name."""
-    found = {}
-    for report in reports_of(use_case):
-        tables = run_report(report, pooled, rule)
-        if tables is not None:
-            found[report.name] = tables
-    return found
