@@ -79,6 +79,10 @@ def sort_deterministically(
 ) -> pl.DataFrame:
     """Sort by ``by`` (nulls last), then by every other flat column, so that rows
     equal on ``by`` still come out in one order that does not depend on the input's.
+
+    Rows are sorted on ``by`` alone first: where no two rows are equal on it (a
+    table's key after pooling, nearly always) that is already the whole order,
+    and the wide sort on every column is never made.
     """
     rest = [
         name
@@ -86,9 +90,20 @@ def sort_deterministically(
         if name not in by and not dtype.is_nested() and dtype != pl.Object
     ]
     columns = [*by, *rest]
-    return frame.sort(
-        columns,
-        descending=[name in descending for name in columns],
-        nulls_last=True,
-        maintain_order=True,
-    )
+    flags = [name in descending for name in columns]
+    if by and rest:
+        frame = frame.sort(
+            list(by), descending=flags[: len(by)], nulls_last=True, maintain_order=True
+        )
+        if not has_ties(frame, by):
+            return frame
+    return frame.sort(columns, descending=flags, nulls_last=True, maintain_order=True)
+
+
+def has_ties(ordered: pl.DataFrame, by: Sequence[str]) -> bool:
+    """Whether two neighbouring rows of ``ordered`` are equal on every column of
+    ``by`` (nulls equal to nulls, as a sort has them)."""
+    if ordered.height < 2:
+        return False
+    tied = pl.all_horizontal(pl.col(k).eq_missing(pl.col(k).shift(1)) for k in by)
+    return bool(ordered.select((tied & (pl.int_range(pl.len()) > 0)).any()).item())
