@@ -9,12 +9,16 @@ DEMO_DIR ?= demo-data
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tools/azurite/package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# Azurite (Azure Blob emulator) for the object-storage tests; npm's registry.
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix tools/azurite --no-audit --no-fund --ignore-scripts --loglevel=error; \
+	else echo "npm not found: the Azure Blob tests will be skipped (.ci/run installs it)"; fi
 	touch $(STAMP)
 
 demo: install
@@ -37,4 +41,4 @@ bench: install
 	$(BIN)/cld bench
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache tools/azurite/node_modules

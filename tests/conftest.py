@@ -14,7 +14,14 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from object_store import AWS_VARIABLES, moto_s3, new_bucket_url
+from object_store import (
+    AWS_VARIABLES,
+    AZURITE,
+    azurite_blob,
+    moto_s3,
+    new_bucket_url,
+    new_container_url,
+)
 from platform_builders import TEST_KEY
 from sqlalchemy.engine import make_url
 
@@ -96,26 +103,45 @@ def s3_endpoint() -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def s3(
-    s3_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database: str
+@pytest.fixture(scope="session")
+def azure_connection() -> Iterator[str]:
+    """A local Azure Blob service (Azurite on loopback), one for the whole run.
+    Skipped where ``make install`` could not install it (no npm), except in CI."""
+    if not AZURITE.exists() and not os.environ.get("CI"):
+        pytest.skip(f"Azurite is not installed ({AZURITE}); `make install` needs npm")
+    with azurite_blob() as connection:
+        yield connection
+
+
+@pytest.fixture(params=["s3", "az"])
+def store(
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    database: str,
 ) -> str:
-    """The environment of a worker on S3: credentials, the endpoint, a mirror
-    folder and a registry database (DATABASE_URL; SQLite unless CI gives
-    PostgreSQL). Returns the URL of a new area, in a bucket of its own."""
-    for name, value in AWS_VARIABLES.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+    """The environment of a worker on an object store, S3 (moto) or Azure Blob
+    (Azurite): credentials, the endpoint, a mirror folder and a registry database
+    (DATABASE_URL; SQLite unless CI gives PostgreSQL). Returns the URL of a new
+    area, in a bucket or container of its own."""
     monkeypatch.setenv("CLD_WORK_DIR", str(tmp_path / "worker-1"))
     if database == "sqlite":
         monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'registry.sqlite'}")
+    if request.param == "az":
+        connection = request.getfixturevalue("azure_connection")
+        monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", connection)
+        return new_container_url()
+    for name, value in AWS_VARIABLES.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", request.getfixturevalue("s3_endpoint"))
     return new_bucket_url()
 
 
 @pytest.fixture
-def s3_area(s3: str) -> DataArea:
-    """A data area made by ``cld init`` on the local S3, with its registry."""
-    data = open_data_area(s3)
+def store_area(store: str) -> DataArea:
+    """A data area made by ``cld init`` on the local object store, with its
+    registry."""
+    data = open_data_area(store)
     data.create()
     open_registry(data.registry_file, must_exist=False).create(by="test")
     return data

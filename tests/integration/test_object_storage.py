@@ -1,6 +1,6 @@
-"""Data areas on S3 (a local moto server): the whole session and outputs flow, the
-pointer switch that keeps readers off half a snapshot, and the commands with
-``--data-dir s3://…``."""
+"""Data areas on object stores (S3 on a local moto server, Azure Blob on Azurite):
+the whole session and outputs flow, the pointer switch that keeps readers off half
+a snapshot, and the commands with ``--data-dir s3://…`` or ``az://…``."""
 
 from __future__ import annotations
 
@@ -61,18 +61,20 @@ def _process(area: DataArea, registry: Registry, synthetic: Path, la: str) -> st
 
 
 def test_a_session_and_the_outputs_live_in_the_store(
-    s3_area: DataArea,
+    store_area: DataArea,
     synthetic: Path,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    registry = open_registry(s3_area.registry_file)
+    registry = open_registry(store_area.registry_file)
     allow(registry, "CAM", "pan", "sufficiency")
     allow(registry, "HAC", "pan")
-    sessions = {la: _process(s3_area, registry, synthetic, la) for la in ("CAM", "HAC")}
-    built = build_outputs(s3_area, registry)
+    sessions = {
+        la: _process(store_area, registry, synthetic, la) for la in ("CAM", "HAC")
+    }
+    built = build_outputs(store_area, registry)
     assert built["pan"].las == ("CAM", "HAC") and built["pan"].rebuilt
-    fs, root = _store(s3_area.location)
+    fs, root = _store(store_area.location)
 
     pointer = json.loads(fs.cat_file(f"{root}/current/CAM/{POINTER}"))
     assert pointer["files"], "CAM published nothing to the store"
@@ -86,9 +88,9 @@ def test_a_session_and_the_outputs_live_in_the_store(
     assert "ssda903_episodes.parquet" in outputs["files"]
 
     # Another worker, with nothing on its disk, reads the same state from the store
-    other = _other_worker(s3_area.location, monkeypatch, tmp_path)
-    assert other.root != s3_area.root
-    mine, theirs = current_files(s3_area, "CAM"), current_files(other, "CAM")
+    other = _other_worker(store_area.location, monkeypatch, tmp_path)
+    assert other.root != store_area.root
+    mine, theirs = current_files(store_area, "CAM"), current_files(other, "CAM")
     assert sorted(mine) == sorted(theirs)
     assert all(mine[rel].read_bytes() == theirs[rel].read_bytes() for rel in mine)
     assert stored_files(other, "CAM", sessions["CAM"])[0]["sha256"]
@@ -99,17 +101,17 @@ def test_a_session_and_the_outputs_live_in_the_store(
 
 
 def test_a_reader_never_sees_half_a_snapshot(
-    s3_area: DataArea,
+    store_area: DataArea,
     synthetic: Path,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    registry = open_registry(s3_area.registry_file)
+    registry = open_registry(store_area.registry_file)
     allow(registry, "CAM", "pan")
-    _process(s3_area, registry, synthetic, "CAM")
-    fs, root = _store(s3_area.location)
+    _process(store_area, registry, synthetic, "CAM")
+    fs, root = _store(store_area.location)
     before = fs.cat_file(f"{root}/current/CAM/{POINTER}")
-    remote = s3_area.remote
+    remote = store_area.remote
     assert remote is not None
     real_pipe = remote._fs.pipe
 
@@ -122,7 +124,7 @@ def test_a_reader_never_sees_half_a_snapshot(
         patch.setattr(remote._fs, "pipe", lose_the_switch)
         with pytest.raises(OSError, match="dropped"):
             process_files(
-                s3_area,
+                store_area,
                 registry,
                 registry.authority("CAM"),
                 files_of(synthetic, "CAM", 2023),
@@ -137,41 +139,41 @@ def test_a_reader_never_sees_half_a_snapshot(
     failed = [s for s in registry.sessions("CAM") if s.status == "failed"]
     assert len(failed) == 1
     assert not fs.exists(f"{root}/sessions/CAM/{failed[0].id}")
-    other = _other_worker(s3_area.location, monkeypatch, tmp_path)
+    other = _other_worker(store_area.location, monkeypatch, tmp_path)
     years = {rel.split("/")[2] for rel in current_files(other, "CAM")}
     assert years == {"2024"}, "the reader saw the failed session's tables"
 
 
 def test_a_damaged_object_is_refused(
-    s3_area: DataArea,
+    store_area: DataArea,
     synthetic: Path,
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    registry = open_registry(s3_area.registry_file)
+    registry = open_registry(store_area.registry_file)
     allow(registry, "CAM", "pan")
-    _process(s3_area, registry, synthetic, "CAM")
-    fs, root = _store(s3_area.location)
+    _process(store_area, registry, synthetic, "CAM")
+    fs, root = _store(store_area.location)
     pointer = json.loads(fs.cat_file(f"{root}/current/CAM/{POINTER}"))
     entry = next(iter(pointer["files"].values()))
     fs.pipe(f"{root}/{entry['key']}", b"not the table that was published")
-    other = _other_worker(s3_area.location, monkeypatch, tmp_path)
+    other = _other_worker(store_area.location, monkeypatch, tmp_path)
     with pytest.raises(ObjectStoreError, match="does not match the sha256"):
         current_files(other, "CAM")
 
 
 def test_withdrawal_and_retention_delete_from_the_store(
-    s3_area: DataArea, synthetic: Path
+    store_area: DataArea, synthetic: Path
 ) -> None:
-    registry = open_registry(s3_area.registry_file)
+    registry = open_registry(store_area.registry_file)
     allow(registry, "CAM", "pan", "sufficiency")
-    session = _process(s3_area, registry, synthetic, "CAM")
-    fs, root = _store(s3_area.location)
+    session = _process(store_area, registry, synthetic, "CAM")
+    fs, root = _store(store_area.location)
     pointer = json.loads(fs.cat_file(f"{root}/current/CAM/{POINTER}"))
     sufficiency = [e["key"] for r, e in pointer["files"].items() if r[:4] == "suff"]
     assert sufficiency
     withdraw_agreement(
-        s3_area, registry, "CAM", "sufficiency", on=dt.date.today(), by="t"
+        store_area, registry, "CAM", "sufficiency", on=dt.date.today(), by="t"
     )
     fs.invalidate_cache()
     after = json.loads(fs.cat_file(f"{root}/current/CAM/{POINTER}"))
@@ -180,39 +182,39 @@ def test_withdrawal_and_retention_delete_from_the_store(
     assert all(fs.exists(f"{root}/{e['key']}") for e in after["files"].values())
 
     far = dt.date.today() + dt.timedelta(days=365 * 40)
-    result = apply_retention(s3_area, registry, today=far, by="t")
+    result = apply_retention(store_area, registry, today=far, by="t")
     assert f"CAM/{session}" in result.sessions
     fs.invalidate_cache()
     assert not fs.exists(f"{root}/sessions/CAM/{session}")
     assert not json.loads(fs.cat_file(f"{root}/current/CAM/{POINTER}"))["files"]
 
 
-def test_the_commands_take_an_s3_url(
-    s3: str, synthetic: Path, pseudonym_key: str, capsys: pytest.CaptureFixture[str]
+def test_the_commands_take_a_store_url(
+    store: str, synthetic: Path, pseudonym_key: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(["init", "--data-dir", s3]) == 0
+    assert run(["init", "--data-dir", store]) == 0
     assert "Made the data area" in capsys.readouterr().out
-    registry = open_registry(open_data_area(s3).registry_file)
+    registry = open_registry(open_data_area(store).registry_file)
     allow(registry, "CAM", "pan")
     files = [str(p) for p in files_of(synthetic, "CAM", 2024)]
-    assert run(["process", "--data-dir", s3, "--la", "CAM", *files]) == 0
-    assert run(["outputs", "--data-dir", s3, "--json"]) == 0
+    assert run(["process", "--data-dir", store, "--la", "CAM", *files]) == 0
+    assert run(["outputs", "--data-dir", store, "--json"]) == 0
     printed = capsys.readouterr().out
     assert '"pan"' in printed
-    assert run(["sessions", "verify", "--data-dir", s3]) == 0
-    fs, root = _store(s3)
+    assert run(["sessions", "verify", "--data-dir", store]) == 0
+    fs, root = _store(store)
     assert fs.exists(f"{root}/outputs/pan/{POINTER}")
 
 
-def test_an_s3_area_needs_a_database_and_cld_init(
-    s3: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def test_a_store_area_needs_a_database_and_cld_init(
+    store: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert run(["outputs", "--data-dir", s3]) == 2
+    assert run(["outputs", "--data-dir", store]) == 2
     assert "is not a data area" in capsys.readouterr().err
     monkeypatch.delenv("DATABASE_URL")
     with pytest.raises(UsageError, match="DATABASE_URL"):
-        _ = open_data_area(s3).registry_file
-    assert run(["init", "--data-dir", s3]) == 2
+        _ = open_data_area(store).registry_file
+    assert run(["init", "--data-dir", store]) == 2
     assert "DATABASE_URL" in capsys.readouterr().err
 
 

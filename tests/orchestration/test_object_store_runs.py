@@ -1,6 +1,6 @@
-"""The code location on a data area in S3 (a local moto server): returns dropped
-into the store's drop zone are processed by a partition run, published through the
-store's pointer and taken out of the store's drop zone."""
+"""The code location on a data area in an object store (S3 on moto, Azure Blob on
+Azurite): returns dropped into the store's drop zone are processed by a partition
+run, published through the store's pointer and taken out of the store's drop zone."""
 
 from __future__ import annotations
 
@@ -23,20 +23,23 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_partition_run_takes_its_files_from_the_stores_drop_zone(
-    s3_area: DataArea, ssda903: list[Path], cin_census: list[Path], pseudonym_key: str
+    store_area: DataArea,
+    ssda903: list[Path],
+    cin_census: list[Path],
+    pseudonym_key: str,
 ) -> None:
-    registry = open_registry(s3_area.registry_file)
+    registry = open_registry(store_area.registry_file)
     allow(registry, "CAM", "pan")
-    fs, root = fsspec.core.url_to_fs(s3_area.location)
+    fs, root = fsspec.core.url_to_fs(store_area.location)
     for path in ssda903 + cin_census:
         fs.put_file(str(path), f"{root}/incoming/new/CAM/{path.name}")
-    waiting = waiting_files(s3_area, "CAM")
+    waiting = waiting_files(store_area, "CAM")
     assert sorted(f.name for f in waiting) == sorted(
         p.name for p in ssda903 + cin_census
     )
-    assert waiting == waiting_files(s3_area, "CAM"), "a second look is not the same"
+    assert waiting == waiting_files(store_area, "CAM"), "a second look is not the same"
 
-    platform = PlatformResource(data_area=s3_area.location, actor="dagster-test")
+    platform = PlatformResource(data_area=store_area.location, actor="dagster-test")
     result = dg.materialize(
         [la_current_tables],
         partition_key="CAM|ssda903",

@@ -75,11 +75,15 @@ class RemoteArea:
         return bool(self._fs.exists(self.key(MARKER)))
 
     def create(self) -> None:
-        """Mark the prefix as a data area (making the bucket if it has none)."""
+        """Mark the prefix as a data area (making the bucket or container if
+        there is none)."""
         if self.exists():
             return
+        bucket = self._root.split("/", 1)[0]
         try:
-            self._fs.makedirs(self._root, exist_ok=True)
+            self._fs.makedirs(self._root, exist_ok=True)  # s3fs makes the bucket
+            if not self._fs.exists(bucket):  # adlfs makes a container only so
+                self._fs.mkdir(bucket)
         except (OSError, ValueError) as exc:
             raise ObjectStoreError(f"{self.url}: cannot be made ({exc})") from exc
         self._fs.pipe(self.key(MARKER), json.dumps({"format": POINTER_FORMAT}).encode())
