@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +223,53 @@ def test_a_store_area_needs_a_database_and_cld_init(
 def test_an_unknown_storage_scheme_names_what_to_install() -> None:
     with pytest.raises(UsageError, match="no driver for gs:// storage.*gcsfs"):
         open_data_area("gs://bucket/prefix")
+
+
+def _backdate(*paths: Path, days: int = 2) -> None:
+    then = time.time() - days * 86400
+    for path in paths:
+        os.utime(path, (then, then))
+
+
+def test_a_workers_mirror_lets_go_of_what_it_has_not_used(
+    store_area: DataArea,
+    synthetic: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """A session archive (raw uploads among it) or a table that retention deleted
+    from the store, run on one worker, leaves every other worker's mirror once
+    that worker has not used it for a day: the mirror is a cache, not a record."""
+    registry = open_registry(store_area.registry_file)
+    allow(registry, "CAM", "pan")
+    session = _process(store_area, registry, synthetic, "CAM")
+    other = _other_worker(store_area.location, monkeypatch, tmp_path)
+    archive = other.fetch(other.session_dir("CAM", session))
+    assert any((archive / "raw").iterdir()), "worker 2 holds the raw upload"
+    assert current_files(other, "CAM")
+    link = other.la_current("CAM")
+    pointer_copy = link.parent / f".{link.name}.{POINTER}"
+
+    _backdate(archive)
+    assert other.fetch(archive) == archive  # used again: kept another day
+    other.check()
+    assert archive.is_dir()
+
+    far = dt.date.today() + dt.timedelta(days=365 * 40)
+    result = apply_retention(store_area, registry, today=far, by="t")
+    assert f"CAM/{session}" in result.sessions
+    other.check()
+    assert archive.is_dir(), "used within the day: still in worker 2's cache"
+
+    _backdate(archive, pointer_copy)
+    other.check()
+    assert not archive.exists(), "the deleted session stayed on worker 2's disk"
+    assert not list(other.current.rglob("*.parquet")), "deleted tables stayed"
+    assert len(list((other.current / ".snapshots" / "CAM").iterdir())) == 1
+
+    fs, root = _store(store_area.location)
+    fs.rm(f"{root}/current/CAM/{POINTER}")  # the store has no CAM at all
+    _backdate(pointer_copy)
+    other.check()
+    assert not link.is_symlink() and not pointer_copy.exists()
+    assert not list((other.current / ".snapshots" / "CAM").iterdir())

@@ -42,6 +42,8 @@ REGISTRY_FILE = "registry.sqlite"
 AREAS = ("incoming", "sessions", "current")
 DROP_ZONE = "new"
 """The folders ``cld init`` makes and every command expects."""
+SNAPSHOTS = ".snapshots"
+"""Under ``current/``: each authority's snapshots (``current/<LA>`` links to one)."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,11 @@ class DataArea:
             self.remote.check()
             for name in AREAS:  # the mirror is made as needed
                 (self.root / name).mkdir(parents=True, exist_ok=True)
+            self.remote.prune(
+                sessions=self.sessions,
+                current=self.current,
+                snapshots=self.current / SNAPSHOTS,
+            )
             return
         missing = [name for name in AREAS if not (self.root / name).is_dir()]
         if missing:

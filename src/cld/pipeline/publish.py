@@ -26,11 +26,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from cld.pipeline.atomic import point_link
-from cld.pipeline.data_area import DataArea
+from cld.pipeline.data_area import SNAPSHOTS, DataArea
 from cld.pipeline.registry.locks import database_lock
 from cld.pipeline.storage.mirror import RemoteArea
 
-SNAPSHOTS = ".snapshots"
 LOCKS = ".locks"
 
 

@@ -18,6 +18,11 @@ the mirror is written back:
 Reading follows the pointer: each file is fetched once, checked against its sha256
 and kept in the mirror; a file the last snapshot already had is linked, not
 fetched again.
+
+The mirror is a cache, never a second record: what a worker has not used for
+:data:`MIRROR_KEEP` leaves its disk (:meth:`RemoteArea.prune`, run whenever the
+area is opened), so a session archive or a table that retention or a withdrawal
+deleted from the store, on any worker, does not stay on another worker's disk.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import json
 import os
 import secrets
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +45,10 @@ MARKER = ".cld-data-area"
 POINTER_FORMAT = 1
 LAST = ("manifest.json", "manifest.json.sha256")
 """Written last in an immutable folder: their presence says it is complete."""
+MIRROR_KEEP = dt.timedelta(days=1)
+"""How long a worker's mirror keeps what it has not used: a session's archive
+(raw uploads among it) not written or fetched, an authority's current tables not
+brought up to date, in that time (:meth:`RemoteArea.prune`)."""
 
 
 class ObjectStoreError(UsageError):
@@ -112,13 +122,16 @@ class RemoteArea:
         """Make the mirror's ``link`` point to a local copy of the snapshot the
         store's pointer names (removing it when the store has none)."""
         pointer = self.read_pointer(link)
-        if pointer is None:
-            if link.is_symlink():
+        old = link.resolve() if link.is_symlink() else None
+        if pointer is None:  # the store has none (any more): nor has the mirror
+            if old is not None:
                 link.unlink()
+                shutil.rmtree(old, ignore_errors=True)
+            _pointer_copy(link).unlink(missing_ok=True)
             return
         target = snapshots / pointer["snapshot"]
-        old = link.resolve() if link.is_symlink() else None
         if old == target.resolve() and target.is_dir():
+            _pointer_copy(link).touch()  # up to date as of now (see prune)
             return
         old_files = _local_pointer(link) if old is not None else {}
         building = snapshots / f".{target.name}.{secrets.token_hex(3)}.pulling"
@@ -224,6 +237,7 @@ class RemoteArea:
         ``again``: fetch it whatever the mirror has); False when the store has no
         complete copy."""
         if not again and (folder / LAST[0]).is_file():
+            os.utime(folder)  # used now: kept in the mirror (see prune)
             return True
         self._fresh()
         prefix = self.key(self.rel(folder))
@@ -318,6 +332,45 @@ class RemoteArea:
         if self._fs.exists(prefix):
             self._fs.rm(prefix, recursive=True)
 
+    # the mirror itself ----------------------------------------------------
+    def prune(
+        self,
+        *,
+        sessions: Path,
+        current: Path,
+        snapshots: Path,
+        keep: dt.timedelta = MIRROR_KEEP,
+        now: float | None = None,
+    ) -> list[Path]:
+        """Clear out of the mirror what it has not used for ``keep``:
+
+        - every session archive under ``sessions/<LA>/`` (and every half-fetched
+          one) not written or fetched since; the store keeps it, and a later
+          fetch brings it back;
+        - every authority's ``current/<LA>`` not brought up to date since is
+          brought up to date now (``snapshots/<LA>`` holds its snapshots), so a
+          table the store no longer has leaves the mirror.
+
+        Returns the session folders removed and the links brought up to date.
+        """
+        limit = (time.time() if now is None else now) - keep.total_seconds()
+        done: list[Path] = []
+        for folder in _subfolders(sessions):
+            for session in _subfolders(folder):
+                if session.stat().st_mtime < limit:
+                    _remove_tree(session)
+                    done.append(session)
+        if not current.is_dir():
+            return done
+        for link in sorted(current.iterdir()):
+            if not link.is_symlink():
+                continue
+            copy = _pointer_copy(link)
+            if not copy.is_file() or copy.stat().st_mtime < limit:
+                self.pull_snapshot(link, snapshots / link.name)
+                done.append(link)
+        return done
+
     def names(self, folder: Path) -> list[str]:
         """The names directly under ``folder`` in the store."""
         self._fresh()
@@ -337,6 +390,13 @@ def _modified(info: dict[str, Any]) -> float:
         if isinstance(value, int | float):
             return float(int(value))
     return 0.0
+
+
+def _subfolders(folder: Path) -> list[Path]:
+    """The folders directly in ``folder`` (none if it is missing), not links."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink())
 
 
 def _pointer_copy(link: Path) -> Path:
