@@ -5,6 +5,7 @@ a snapshot, and the commands with ``--data-dir s3://…`` or ``az://…``."""
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import time
@@ -262,8 +263,15 @@ def test_a_workers_mirror_lets_go_of_what_it_has_not_used(
     assert archive.is_dir(), "used within the day: still in worker 2's cache"
 
     _backdate(archive, pointer_copy)
-    other.check()
+    lock = other.current / ".locks" / "CAM.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as held:  # as a session of worker 2 holds it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        other.check()
+        fcntl.flock(held, fcntl.LOCK_UN)
     assert not archive.exists(), "the deleted session stayed on worker 2's disk"
+    assert list(other.current.rglob("*.parquet")), "CAM's lock was not respected"
+    other.check()
     assert not list(other.current.rglob("*.parquet")), "deleted tables stayed"
     assert len(list((other.current / ".snapshots" / "CAM").iterdir())) == 1
 

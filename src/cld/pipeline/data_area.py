@@ -44,6 +44,8 @@ DROP_ZONE = "new"
 """The folders ``cld init`` makes and every command expects."""
 SNAPSHOTS = ".snapshots"
 """Under ``current/``: each authority's snapshots (``current/<LA>`` links to one)."""
+LOCKS = ".locks"
+"""Under ``current/``: each authority's lock file (``<LA>.lock``)."""
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,7 @@ class DataArea:
                 sessions=self.sessions,
                 current=self.current,
                 snapshots=self.current / SNAPSHOTS,
+                locks=self.current / LOCKS,
             )
             return
         missing = [name for name in AREAS if not (self.root / name).is_dir()]

@@ -26,11 +26,9 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from cld.pipeline.atomic import point_link
-from cld.pipeline.data_area import SNAPSHOTS, DataArea
+from cld.pipeline.data_area import LOCKS, SNAPSHOTS, DataArea
 from cld.pipeline.registry.locks import database_lock
 from cld.pipeline.storage.mirror import RemoteArea
-
-LOCKS = ".locks"
 
 
 @contextmanager

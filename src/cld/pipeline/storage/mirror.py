@@ -28,6 +28,7 @@ deleted from the store, on any worker, does not stay on another worker's disk.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
 import os
 import secrets
@@ -339,6 +340,7 @@ class RemoteArea:
         sessions: Path,
         current: Path,
         snapshots: Path,
+        locks: Path,
         keep: dt.timedelta = MIRROR_KEEP,
         now: float | None = None,
     ) -> list[Path]:
@@ -349,7 +351,9 @@ class RemoteArea:
           fetch brings it back;
         - every authority's ``current/<LA>`` not brought up to date since is
           brought up to date now (``snapshots/<LA>`` holds its snapshots), so a
-          table the store no longer has leaves the mirror.
+          table the store no longer has leaves the mirror; an authority whose
+          lock (``locks/<LA>.lock``) a process of this worker holds is left to
+          it (its session brings it up to date).
 
         Returns the session folders removed and the links brought up to date.
         """
@@ -366,9 +370,19 @@ class RemoteArea:
             if not link.is_symlink():
                 continue
             copy = _pointer_copy(link)
-            if not copy.is_file() or copy.stat().st_mtime < limit:
-                self.pull_snapshot(link, snapshots / link.name)
-                done.append(link)
+            if copy.is_file() and copy.stat().st_mtime >= limit:
+                continue
+            locks.mkdir(parents=True, exist_ok=True)
+            with (locks / f"{link.name}.lock").open("a") as handle:
+                try:
+                    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # a session of this worker holds it
+                try:
+                    self.pull_snapshot(link, snapshots / link.name)
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+            done.append(link)
         return done
 
     def names(self, folder: Path) -> list[str]:
