@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 from openpyxl import load_workbook
-from platform_builders import TEST_KEY, allow, files_of
+from platform_builders import TEST_KEY, allow, files_of, process_synthetic
 
 from cld.cli.app import run
 from cld.engine.transforms.pseudonymise import PseudonymKey
@@ -30,16 +30,7 @@ KEY = PseudonymKey(TEST_KEY.encode())
 def processed(area: DataArea, registry: Registry, synthetic: Path) -> DataArea:
     allow(registry, "CAM", "pan", "sufficiency", "equalities")
     allow(registry, "HAC", "pan")
-    for la in ("CAM", "HAC"):
-        for year in (2023, 2024):
-            process_files(
-                area,
-                registry,
-                registry.authority(la),
-                files_of(synthetic, la, year),
-                by="t",
-                key=KEY,
-            )
+    process_synthetic(area, registry, synthetic, ("CAM", "HAC"), (2023, 2024))
     return area
 
 

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from platform_builders import SYNTH_LAS, SYNTH_YEARS, TEST_KEY, allow, files_of
+from platform_builders import SYNTH_LAS, allow, process_synthetic
 from polars.testing import assert_frame_equal
 
 from cld.engine.disclosure import rule_named
-from cld.engine.transforms.pseudonymise import PseudonymKey
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.outputs import build as build_module
 from cld.pipeline.outputs.build import build_outputs
@@ -28,7 +27,6 @@ from cld.pipeline.outputs.reports import (
     run_report_by_authority,
 )
 from cld.pipeline.registry import Registry
-from cld.pipeline.session import process_files
 
 USE_CASES = ("pan", "sufficiency", "equalities")
 
@@ -38,15 +36,7 @@ def everywhere(area: DataArea, registry: Registry, synthetic: Path) -> DataArea:
     """Both authorities' returns of both years, every use case signed."""
     for la in SYNTH_LAS:
         allow(registry, la, *USE_CASES)
-        for year in SYNTH_YEARS:
-            process_files(
-                area,
-                registry,
-                registry.authority(la),
-                files_of(synthetic, la, year),
-                by="t",
-                key=PseudonymKey(TEST_KEY.encode()),
-            )
+    process_synthetic(area, registry, synthetic)
     return area
 
 

@@ -6,9 +6,12 @@ import datetime as dt
 import re
 from pathlib import Path
 
+from cld.engine.transforms.pseudonymise import PseudonymKey
 from cld.engine.years import find_year
 from cld.governance.agreements import DpiaStatus
+from cld.pipeline.data_area import DataArea
 from cld.pipeline.registry import Registry
+from cld.pipeline.session import process_files
 
 TEST_KEY = "test-only-pseudonym-key-not-a-secret-0123456789"
 SYNTH_LAS = ("CAM", "HAC")
@@ -25,6 +28,27 @@ def files_of(synthetic: Path, la: str, year: int | None = None) -> list[Path]:
     if year is None:
         return found
     return [p for p in found if (r := find_year(p.name)) and r.year == year]
+
+
+def process_synthetic(
+    area: DataArea,
+    registry: Registry,
+    synthetic: Path,
+    las: tuple[str, ...] = SYNTH_LAS,
+    years: tuple[int, ...] = SYNTH_YEARS,
+) -> None:
+    """Process each authority's synthetic returns, a session a year (under the
+    test key)."""
+    for la in las:
+        for year in years:
+            process_files(
+                area,
+                registry,
+                registry.authority(la),
+                files_of(synthetic, la, year),
+                by="t",
+                key=PseudonymKey(TEST_KEY.encode()),
+            )
 
 
 def ssda903_files(synthetic: Path, la: str, year: int, *tables: str) -> list[Path]:

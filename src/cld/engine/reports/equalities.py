@@ -219,18 +219,22 @@ def _characteristics(
     return kids.join(disabled, on=[LA, CHILD], how="full", coalesce=True)
 
 
-def _journeys(
+def journeys(
     children: pl.DataFrame,
     disabilities: pl.DataFrame,
     cin_episodes: pl.DataFrame,
     assessments: pl.DataFrame,
     section47: pl.DataFrame,
     child_protection_plans: pl.DataFrame,
+    *,
+    ordered: bool = True,
 ) -> pl.DataFrame:
     """One row per referral with the steps it reached and the child's
     characteristics (see the module's docstring): ``LA``, ``YEAR`` (Int16),
     ``LAchildID``, ``CINreferralDate`` (Date), ``assessed``, ``s47``, ``icpc``,
-    ``cpp`` (Boolean), ``ethnicity_group``, ``sex``, ``age_band``, ``disability``."""
+    ``cpp`` (Boolean), ``ethnicity_group``, ``sex``, ``age_band``, ``disability``;
+    sorted by ``LA``, ``YEAR``, ``LAchildID`` and ``CINreferralDate`` unless not
+    ``ordered`` (the report only counts them)."""
     episodes = with_columns_of(cin_episodes, {"DateOfInitialCPC": pl.Date})
     section47 = with_columns_of(section47, {"DateOfInitialCPC": pl.Date})
     referrals = (
@@ -268,27 +272,7 @@ def _journeys(
         age_band(age).alias("age_band"),
         pl.col("disability").fill_null(UNKNOWN),
     )
-    return journey
-
-
-def journeys(
-    children: pl.DataFrame,
-    disabilities: pl.DataFrame,
-    cin_episodes: pl.DataFrame,
-    assessments: pl.DataFrame,
-    section47: pl.DataFrame,
-    child_protection_plans: pl.DataFrame,
-) -> pl.DataFrame:
-    """The referrals of :func:`_journeys`, sorted by ``LA``, ``YEAR``, ``LAchildID``
-    and ``CINreferralDate`` (the report only counts them, unsorted)."""
-    return _journeys(
-        children,
-        disabilities,
-        cin_episodes,
-        assessments,
-        section47,
-        child_protection_plans,
-    ).sort(LA, YEAR, CHILD, REFERRAL)
+    return journey.sort(LA, YEAR, CHILD, REFERRAL) if ordered else journey
 
 
 def _step_counts(journey: pl.DataFrame, dimension: str) -> pl.DataFrame:
@@ -324,13 +308,14 @@ def equalities_report(
 ) -> dict[str, pl.DataFrame]:
     """A table per characteristic (see the module's docstring), and
     ``assessment_factors`` (:func:`assessment_factors_report`) when given."""
-    journey = _journeys(
+    journey = journeys(
         children,
         disabilities,
         cin_episodes,
         assessments,
         section47,
         child_protection_plans,
+        ordered=False,
     )
     tables: dict[str, pl.DataFrame] = {}
     for dimension in CHARACTERISTICS:
