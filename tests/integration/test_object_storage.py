@@ -281,3 +281,19 @@ def test_a_workers_mirror_lets_go_of_what_it_has_not_used(
     other.check()
     assert not link.is_symlink() and not pointer_copy.exists()
     assert not list((other.current / ".snapshots" / "CAM").iterdir())
+
+
+def test_a_container_name_azure_refuses_is_a_clear_usage_error(
+    azure_connection: str,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING", azure_connection)
+    monkeypatch.setenv("CLD_WORK_DIR", str(tmp_path / "worker"))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'registry.sqlite'}")
+    for command in ("init", "outputs"):
+        assert run([command, "--data-dir", "az://x/platform"]) == 2
+        err = capsys.readouterr().err
+        assert "az://x/platform" in err and "name length" in err
+        assert "Traceback" not in err and "<?xml" not in err

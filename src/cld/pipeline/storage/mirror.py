@@ -56,6 +56,26 @@ class ObjectStoreError(UsageError):
     """The object store refused or lost something (a file's checksum differs)."""
 
 
+def _refusals() -> tuple[type[Exception], ...]:
+    """What a store's driver raises when it refuses a request: ``OSError`` and
+    ``ValueError`` (s3fs, fsspec), and the Azure SDK's own errors (adlfs passes
+    some on as they are, e.g. a container name Azure does not allow)."""
+    try:
+        from azure.core.exceptions import AzureError  # noqa: PLC0415 - optional
+    except ImportError:
+        return (OSError, ValueError)
+    return (OSError, ValueError, AzureError)
+
+
+STORE_REFUSED = _refusals()
+
+
+def _reason(exc: Exception) -> str:
+    """The first line of a driver's error (the Azure SDK's go on with XML)."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 class RemoteArea:
     """The object-store side of a data area whose mirror is ``mirror``."""
 
@@ -88,22 +108,27 @@ class RemoteArea:
     def create(self) -> None:
         """Mark the prefix as a data area (making the bucket or container if
         there is none)."""
-        if self.exists():
-            return
         bucket = self._root.split("/", 1)[0]
         try:
+            if self.exists():
+                return
             self._fs.makedirs(self._root, exist_ok=True)  # s3fs makes the bucket
             if not self._fs.exists(bucket):  # adlfs makes a container only so
                 self._fs.mkdir(bucket)
-        except (OSError, ValueError) as exc:
-            raise ObjectStoreError(f"{self.url}: cannot be made ({exc})") from exc
-        self._fs.pipe(self.key(MARKER), json.dumps({"format": POINTER_FORMAT}).encode())
+            marker = json.dumps({"format": POINTER_FORMAT}).encode()
+            self._fs.pipe(self.key(MARKER), marker)
+        except STORE_REFUSED as exc:
+            raise ObjectStoreError(
+                f"{self.url}: cannot be made ({_reason(exc)})"
+            ) from exc
 
     def check(self) -> None:
         try:
             found = self.exists()
-        except (OSError, ValueError) as exc:
-            raise ObjectStoreError(f"{self.url} cannot be read: {exc}") from exc
+        except STORE_REFUSED as exc:
+            raise ObjectStoreError(
+                f"{self.url} cannot be read: {_reason(exc)}"
+            ) from exc
         if not found:
             raise UsageError(
                 f"{self.url} is not a data area (no {MARKER}); "
