@@ -83,23 +83,34 @@ def _line(error: Exception) -> int | None:
     return line if isinstance(line, int) and line > 0 else None
 
 
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
 def _without_bom(head: bytes) -> bytes:
-    for bom in (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+    for bom, _ in _BOMS:
         if head.startswith(bom):
             return head[len(bom) :]
     return head
 
 
+def _prolog_text(head: bytes) -> str | None:
+    """The start of the document as text, decoded by its byte-order mark; None
+    without one."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return head[len(bom) :].decode(codec, errors="ignore")
+    return None
+
+
 def _looks_like_xml(head: bytes) -> bool:
     """Whether ``head`` starts (after a byte-order mark and spaces) with ``<``."""
-    for bom, codec in (
-        (codecs.BOM_UTF8, "utf-8"),
-        (codecs.BOM_UTF16_LE, "utf-16-le"),
-        (codecs.BOM_UTF16_BE, "utf-16-be"),
-    ):
-        if head.startswith(bom):
-            text = head[len(bom) :].decode(codec, errors="ignore")
-            return text.lstrip().startswith("<")
+    text = _prolog_text(head)
+    if text is not None:
+        return text.lstrip().startswith("<")
     return head.lstrip().startswith(b"<")
 
 
@@ -116,14 +127,35 @@ def _rewindable(source: IO[bytes]) -> Iterator[tuple[IO[bytes], int]]:
         yield copy, 0
 
 
+def _dtd_refused() -> UnreadableFileError:
+    return UnreadableFileError(
+        "XML with a document type declaration (DTD) is refused: returns never "
+        "need one, and a DTD can expand entities or read other files. Export "
+        "the file again without the <!DOCTYPE …> line"
+    )
+
+
 def _refuse_doctype(element: Element) -> None:
     info = element.getroottree().docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise UnreadableFileError(
-            "XML with a document type declaration (DTD) is refused: returns never "
-            "need one, and a DTD can expand entities or read other files. Export "
-            "the file again without the <!DOCTYPE …> line"
-        )
+        raise _dtd_refused()
+
+
+def _refuse_declared_doctype(head: bytes) -> None:
+    """Refuse a document whose prolog (the XML declaration, comments and
+    processing instructions before the root) declares a DTD, before any parser
+    reads it: how a parser reports a DTD it will not expand (at the root's start
+    or as a syntax error, e.g. libxml2 2.14's entity-amplification limit) varies
+    with its version; the refusal must not."""
+    text = _prolog_text(head)
+    text = (head.decode("utf-8", errors="ignore") if text is None else text).lstrip()
+    while text.startswith(("<?", "<!--")):
+        end = text.find("?>" if text.startswith("<?") else "-->")
+        if end < 0:
+            return  # a prolog longer than the peek: the parser decides
+        text = text[end + (2 if text.startswith("<?") else 3) :].lstrip()
+    if text.startswith("<!DOCTYPE"):
+        raise _dtd_refused()
 
 
 def _not_readable(error: Exception, head: bytes) -> UnreadableFileError:
@@ -167,6 +199,7 @@ def _start(stream: IO[bytes]) -> _Start:
     origin = stream.tell()
     head = stream.read(_PEEK_BYTES)
     stream.seek(origin)
+    _refuse_declared_doctype(head)
     try:
         for _, element in etree.iterparse(stream, events=("start",), **_SAFE):
             _refuse_doctype(element)
@@ -201,6 +234,7 @@ def read_header(source: BinaryIO, layout: XmlLayout) -> dict[str, str | None]:
     with _rewindable(source) as (stream, origin):
         head = stream.read(_PEEK_BYTES)
         stream.seek(origin)
+        _refuse_declared_doctype(head)
         _header_texts(stream, head, wanted, _steps(layout.unit), found)
     return found
 
