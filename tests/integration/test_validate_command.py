@@ -167,3 +167,35 @@ def test_reports_as_csv_and_excel(files, capsys, tmp_path):
     assert rows[0] == ("table", "row", "column", "code", "severity", "message")
     assert rows[1][:5] == ("episodes", 2, "PLACE", "invalid_category", "error")
     assert not list(tmp_path.glob("*.xlsx.tmp*"))
+
+
+HOSTILE_HEADING = '=HYPERLINK("http://evil.example/?x","Click me")'
+
+
+def test_reports_never_hold_a_formula(tmp_path, monkeypatch):
+    """A file named like a formula and a column headed with one are text in both
+    reports: quoted with an apostrophe in the CSV, a text cell in the workbook."""
+    hostile = tmp_path / "=SUM(2324).csv"
+    hostile.write_bytes(
+        csv_bytes(
+            EPISODES.replace(
+                "URN\n", f'URN,"{HOSTILE_HEADING.replace(chr(34), chr(34) * 2)}"\n'
+            )
+        )
+    )
+    monkeypatch.chdir(tmp_path)
+    run(["validate", "--report", "r.csv", hostile.name])
+    report = pl.read_csv(tmp_path / "r.csv")
+    cells = [c for column in report.iter_columns() for c in column.cast(pl.String)]
+    assert "'=SUM(2324).csv" in cells
+    assert f"'{HOSTILE_HEADING}" in cells
+    assert not any(str(c).startswith(("=", "+", "@")) for c in cells if c)
+
+    run(["validate", "--report", "r.xlsx", hostile.name])
+    book = load_workbook(tmp_path / "r.xlsx")
+    written = [
+        cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+    ]
+    assert {c.value for c in written} >= {"'=SUM(2324).csv", f"'{HOSTILE_HEADING}"}
+    assert all(c.data_type != "f" for c in written)
+    assert not any(str(c.value).startswith("=") for c in written)

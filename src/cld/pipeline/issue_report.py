@@ -1,33 +1,40 @@
 """Write the issues of several files as one CSV or one Excel workbook.
 
 The workbook has a summary sheet, then one sheet per file with a frozen header row
-and filters, so a data officer can sort and filter the problems in Excel.
+and filters, so a data officer can sort and filter the problems in Excel. Both go
+through the outputs' writers (:mod:`cld.pipeline.outputs.writers`): a file name or
+a column heading that starts like a formula (``=HYPERLINK(…)``) is written as text,
+never as something a spreadsheet would run.
+
+:func:`write_issue_record` writes a session archive's ``issues.csv``: the record of
+what was found, verbatim, read back by the platform (pages, reports), never handed
+to a person as it is.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 import polars as pl
-from openpyxl import Workbook
 
 from cld.engine.errors import UsageError
 from cld.engine.issues import ISSUE_SCHEMA
 from cld.engine.validate import FileReport
 from cld.pipeline.atomic import write_atomically
+from cld.pipeline.outputs.writers import write_csv, write_workbook
 
-_SHEET_UNSAFE = re.compile(r"[\[\]:*?/\\]")
-SUMMARY_COLUMNS = (
-    "file",
-    "dataset",
-    "year",
-    "tables",
-    "rows",
-    "errors",
-    "warnings",
-    "error",
+SUMMARY_SCHEMA = pl.Schema(
+    {
+        "file": pl.String(),
+        "dataset": pl.String(),
+        "year": pl.Int64(),
+        "tables": pl.String(),
+        "rows": pl.Int64(),
+        "errors": pl.Int64(),
+        "warnings": pl.Int64(),
+        "error": pl.String(),
+    }
 )
 
 
@@ -42,62 +49,49 @@ def _long_frame(reports: Sequence[FileReport]) -> pl.DataFrame:
     return pl.concat(frames)
 
 
-def _summary_rows(reports: Sequence[FileReport]) -> list[tuple[object, ...]]:
+def _summary(reports: Sequence[FileReport]) -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            (
+                r.file,
+                r.dataset,
+                r.year,
+                ", ".join(r.tables),
+                sum(r.tables.values()),
+                r.counts["error"],
+                r.counts["warning"],
+                r.error,
+            )
+            for r in reports
+        ],
+        schema=SUMMARY_SCHEMA,
+        orient="row",
+    )
+
+
+def _sheets(reports: Sequence[FileReport]) -> list[tuple[str, pl.DataFrame]]:
+    """The summary, then each file's issues, on a sheet named after the file
+    (without its suffix; the writer makes names unique and safe)."""
     return [
-        (
-            r.file,
-            r.dataset or "",
-            r.year or "",
-            ", ".join(r.tables),
-            sum(r.tables.values()),
-            r.counts["error"],
-            r.counts["warning"],
-            r.error or "",
-        )
-        for r in reports
+        ("Summary", _summary(reports)),
+        *((Path(r.file).stem, r.issues.select(*ISSUE_SCHEMA)) for r in reports),
     ]
 
 
-def _sheet_name(file: str, taken: set[str]) -> str:
-    base = _SHEET_UNSAFE.sub("_", Path(file).stem)[:28] or "file"
-    name, n = base, 1
-    while name.casefold() in taken:
-        n += 1
-        name = f"{base[:25]}~{n}"
-    taken.add(name.casefold())
-    return name
-
-
-def _write_xlsx(reports: Sequence[FileReport], target: Path) -> None:
-    book = Workbook(write_only=True)
-    taken = {"summary"}
-    summary = book.create_sheet("Summary")
-    summary.freeze_panes = "A2"
-    rows = _summary_rows(reports)
-    summary.auto_filter.ref = f"A1:H{len(rows) + 1}"
-    summary.append(list(SUMMARY_COLUMNS))
-    for row in rows:
-        summary.append(list(row))
-    for report in reports:
-        sheet = book.create_sheet(_sheet_name(report.file, taken))
-        sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:F{report.issues.height + 1}"
-        sheet.append(list(ISSUE_SCHEMA))
-        for issue in report.issues.iter_rows():
-            sheet.append(list(issue))
-    book.save(target)
-
-
 def write_issue_report(reports: Sequence[FileReport], target: Path) -> None:
-    """Write ``reports`` to ``target`` (``.csv`` or ``.xlsx``), atomically."""
+    """Write ``reports`` to ``target`` (``.csv`` or ``.xlsx``), atomically, for a
+    person to open."""
     suffix = target.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
+    if suffix == ".csv":
+        write_csv(_long_frame(reports), target)
+    elif suffix == ".xlsx":
+        write_workbook(_sheets(reports), [], target, numbers=False)
+    else:
         raise UsageError(f"--report must end in .csv or .xlsx, not {target.name!r}")
 
-    def write(temporary: Path) -> None:
-        if suffix == ".csv":
-            _long_frame(reports).write_csv(temporary)
-        else:
-            _write_xlsx(reports, temporary)
 
-    write_atomically(target, write)
+def write_issue_record(reports: Sequence[FileReport], target: Path) -> None:
+    """Write every issue of ``reports`` verbatim to the CSV ``target``, atomically:
+    a session archive's record (:mod:`cld.pipeline.session_report` reads it)."""
+    frame = _long_frame(reports)
+    write_atomically(target, lambda path: frame.write_csv(path))

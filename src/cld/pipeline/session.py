@@ -35,7 +35,7 @@ from cld.engine.validate import FileReport, max_upload_bytes
 from cld.governance.authorities import Authority
 from cld.pipeline.atomic import copy_stream, sha256_of
 from cld.pipeline.data_area import DataArea
-from cld.pipeline.issue_report import write_issue_report
+from cld.pipeline.issue_report import write_issue_record
 from cld.pipeline.manifest import write_manifest
 from cld.pipeline.publish import current_files, la_lock, publish
 from cld.pipeline.registry.store import Registry, SessionRecord, now
@@ -551,7 +551,7 @@ def _archive(
                     file=table.file,
                 )
             )
-    write_issue_report(reports, folder / "issues.csv")
+    write_issue_record(reports, folder / "issues.csv")
     files = [
         {
             "name": item.name,

@@ -128,11 +128,11 @@ class TableWriter:
             self._csv_part.unlink(missing_ok=True)
 
 
-def _cells(frame: pl.DataFrame) -> list[list[object]]:
+def _cells(frame: pl.DataFrame, *, numbers: bool) -> list[list[object]]:
     """The frame's columns as cell values: text that is a plain number becomes the
-    number, other text is neutralised (:func:`neutralise_text`); a number that is
-    not finite (NaN, infinity) is an empty cell. The work is done a column at a
-    time in Polars."""
+    number (when ``numbers``), other text is neutralised (:func:`neutralise_text`);
+    a number that is not finite (NaN, infinity) is an empty cell. The work is done a
+    column at a time in Polars."""
     columns: list[list[object]] = []
     for name, dtype in frame.schema.items():
         column = frame.get_column(name)
@@ -142,6 +142,10 @@ def _cells(frame: pl.DataFrame) -> list[list[object]]:
             ).to_series()
         if dtype != pl.String:
             columns.append(column.to_list())
+            continue
+        if not numbers:
+            safe = neutralise_formulae(frame.select(name)).get_column(name)
+            columns.append(safe.to_list())
             continue
         number = pl.col(name).str.contains(_NUMBER.pattern)
         parts = frame.select(
@@ -169,10 +173,21 @@ def _sheet_title(name: str, taken: set[str]) -> str:
 
 
 def write_workbook(
-    tables: Mapping[str, pl.DataFrame], notes: Sequence[str], target: Path
+    tables: Mapping[str, pl.DataFrame] | Sequence[tuple[str, pl.DataFrame]],
+    notes: Sequence[str],
+    target: Path,
+    *,
+    numbers: bool = True,
 ) -> Path:
-    """A workbook with a Notes sheet, then one sheet per table (header row frozen,
-    filters on); numbers written as numbers, symbols such as ``[c]`` as text.
+    """A workbook with a Notes sheet (when there are notes), then one sheet per
+    table (``tables``: by sheet name, or pairs of a name, which may repeat, and a
+    table) (header row frozen, filters on); numbers written as numbers, symbols such
+    as ``[c]`` as text. With ``numbers`` false, text that looks like a number stays
+    text (codes such as ``01`` keep their zero).
+
+    Every spreadsheet the platform writes comes from here or :func:`write_csv`, so
+    no cell is ever a formula: XlsxWriter writes text as text, and text a
+    spreadsheet could still take for a formula is neutralised.
 
     XlsxWriter in constant-memory mode writes each row as it is given; its zip
     entries carry a fixed time, and the document's dates are :data:`FIXED_TIME`.
@@ -192,17 +207,21 @@ def write_workbook(
         book.set_properties(
             {"created": FIXED_TIME, "author": "Child Level Data platform"}
         )
-        sheet = book.add_worksheet("Notes")
-        for row, line in enumerate(notes):
-            sheet.write_string(row, 0, neutralise_text(line))
-        taken = {"notes"}
-        for name, frame in tables.items():
+        taken = set()
+        if notes:
+            sheet = book.add_worksheet("Notes")
+            for row, line in enumerate(notes):
+                sheet.write_string(row, 0, neutralise_text(line))
+            taken.add("notes")
+        pages = tables.items() if isinstance(tables, Mapping) else tables
+        for name, frame in pages:
             page = book.add_worksheet(_sheet_title(name, taken))
             page.freeze_panes(1, 0)
             if frame.height:
                 page.autofilter(0, 0, frame.height, max(frame.width, 1) - 1)
             page.write_row(0, 0, [neutralise_text(c) for c in frame.columns])
-            for row, values in enumerate(zip(*_cells(frame), strict=True), start=1):
+            cells = _cells(frame, numbers=numbers)
+            for row, values in enumerate(zip(*cells, strict=True), start=1):
                 page.write_row(row, 0, values)
         book.close()
 
