@@ -10,6 +10,7 @@ from rich.console import Console
 from cld.cli import (
     audit_command,
     bench_command,
+    data_command,
     demo_command,
     docs_command,
     governance_command,
@@ -50,6 +51,7 @@ app.command("init")(init_command.init)
 app.command("process")(process_command.process)
 app.command("outputs")(outputs_command.outputs)
 app.add_typer(governance_command.app)
+app.add_typer(data_command.app)
 app.add_typer(audit_command.app)
 app.add_typer(policy_command.app)
 app.add_typer(retention_command.app)

@@ -51,6 +51,7 @@ class IssueCode(StrEnum):
     MISSING_TABLE = "missing_table"
     LA_MISMATCH = "la_mismatch"
     UNKNOWN_POSTCODE = "unknown_postcode"
+    EMPTY_TABLE_KEPT = "empty_table_kept"
 
     @property
     def kind(self) -> IssueKind:
@@ -163,6 +164,13 @@ CATALOGUE: dict[IssueCode, IssueKind] = {
         "{column} ({label}) is not in the ONS Postcode Directory, so the distance "
         "and local authority of the placement cannot be worked out from it; check "
         "it is the current, full postcode",
+    ),
+    IssueCode.EMPTY_TABLE_KEPT: IssueKind(
+        "Table with no rows not published",
+        Severity.WARNING,
+        "The file has no rows for the {table} table, so it was not shared: any "
+        "{table} rows already shared for {year} stay as they were. If they should "
+        "go, withdraw that year's {table} data (cld data withdraw)",
     ),
 }
 

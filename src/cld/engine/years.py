@@ -20,6 +20,11 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 )
 
 
+def year_span(year: int) -> str:
+    """The collection year ending in ``year`` as councils write it: ``2023-24``."""
+    return f"{year - 1}-{year % 100:02d}"
+
+
 @dataclass(frozen=True)
 class YearReading:
     year: int
@@ -28,7 +33,7 @@ class YearReading:
 
     @property
     def span(self) -> str:
-        return f"{self.year - 1}-{self.year % 100:02d}"
+        return year_span(self.year)
 
     def explain(self, where: str, *, ending_march: bool = True) -> str:
         """Why this year: ``ending_march`` for returns named by the year ending 31

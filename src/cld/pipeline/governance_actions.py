@@ -45,3 +45,53 @@ def withdraw_agreement(
         else:
             removed = []
     return agreement, removed
+
+
+def withdraw_year(
+    area: DataArea,
+    registry: Registry,
+    la: str,
+    dataset: str,
+    year: int,
+    *,
+    by: str,
+    table: str | None = None,
+    source: str | None = None,
+) -> list[str]:
+    """Take ``la``'s published ``dataset`` tables for ``year`` (or only ``table``)
+    out of every use case, on purpose: the only way a year's shared rows go
+    before retention (a file with no rows never replaces them). Returns the
+    published tables deleted; nothing is recorded when there were none."""
+    area.check()
+    with la_lock(area, la, registry.engine):
+        removed = [
+            rel
+            for rel in current_files(area, la)
+            if _is_table_of(rel, dataset, year, table)
+        ]
+        if removed:
+            publish(area, la, f"withdraw-{dataset}-{year}", remove=removed)
+            registry.record(
+                "published_tables_deleted",
+                by=by,
+                la=la,
+                detail={
+                    "reason": "the authority withdrew a year's data",
+                    "dataset": dataset,
+                    "year": year,
+                    "tables": removed,
+                },
+                source=source,
+            )
+    return removed
+
+
+def _is_table_of(rel: str, dataset: str, year: int, table: str | None) -> bool:
+    """Whether the published path ``rel`` (``<use case>/<dataset>/<year>/<table>
+    .parquet``) is of ``dataset`` and ``year`` (and ``table``, if given)."""
+    parts = rel.split("/")
+    return (
+        len(parts) == 4
+        and parts[1:3] == [dataset, str(year)]
+        and (table is None or parts[3] == f"{table}.parquet")
+    )

@@ -29,9 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from cld.engine.errors import UploadTooLargeError, UsageError
-from cld.engine.issues import IssueCode, concat_issues
+from cld.engine.issues import Issue, IssueCode, concat_issues, issues_frame
 from cld.engine.transforms.pseudonymise import Pseudonymiser, PseudonymKey
 from cld.engine.validate import FileReport, max_upload_bytes
+from cld.engine.years import year_span
 from cld.governance.authorities import Authority
 from cld.pipeline.atomic import copy_stream, sha256_of
 from cld.pipeline.data_area import DataArea
@@ -194,12 +195,13 @@ def process_files(
                 if r.file not in notes
                 for t in minimise(r, policy, permissions.use_cases)
             ]
+            minimised, empty = _without_empty_tables(minimised, reports, notes)
             tables = _keep_last(minimised)
             kept = {id(t) for t in tables}
             superseded = frozenset(t.file for t in minimised if id(t) not in kept)
             for report in reports:
                 if report.file not in notes and not any(
-                    t.file == report.file for t in tables
+                    t.file == report.file for t in (*tables, *empty)
                 ):
                     notes[report.file] = (
                         "no use case in force for this authority needs its tables"
@@ -499,6 +501,52 @@ def _unpublishable(
         ):
             notes[report.file] = "the file names another authority"
     return notes
+
+
+EMPTY_FILE_NOTE = (
+    "the file has no rows in any table a use case needs, so nothing of it was "
+    "shared and the tables already shared stay as they were; to take a year's "
+    "data out, withdraw it (cld data withdraw)"
+)
+
+
+def _without_empty_tables(
+    tables: list[SessionTable], reports: list[FileReport], notes: dict[str, str]
+) -> tuple[list[SessionTable], list[SessionTable]]:
+    """``tables`` less those with no rows, and those: a file with no rows for a
+    table never replaces the rows already published for it (an empty or junk
+    file must not empty an authority's tables; withdrawing a year's data is done
+    on purpose, by :func:`cld.pipeline.governance_actions.withdraw_year`). Each
+    file's report gets a warning per empty table; a file all of whose tables are
+    empty gets a note in ``notes`` saying nothing of it was published."""
+    kept = [t for t in tables if t.frame.height]
+    empty = [t for t in tables if not t.frame.height]
+    by_file = {r.file: r for r in reports}
+    for file in dict.fromkeys(t.file for t in empty):
+        found = [t for t in empty if t.file == file]
+        report = by_file[file]
+        report.issues = concat_issues(
+            [
+                report.issues,
+                issues_frame(
+                    [
+                        Issue(
+                            t.table,
+                            None,
+                            None,
+                            IssueCode.EMPTY_TABLE_KEPT,
+                            IssueCode.EMPTY_TABLE_KEPT.message(
+                                table=t.table, year=year_span(t.year)
+                            ),
+                        )
+                        for t in dict((t.key, t) for t in found).values()
+                    ]
+                ),
+            ]
+        )
+        if not any(t.file == file for t in kept):
+            notes[file] = EMPTY_FILE_NOTE
+    return kept, empty
 
 
 def _keep_last(tables: Any) -> list[SessionTable]:
