@@ -29,6 +29,7 @@ import python_calamine as calamine
 from cld.engine.conform.headers import match_headers, normalise
 from cld.engine.errors import UnreadableFileError
 from cld.engine.issues import Issue, IssueCode, issues_frame
+from cld.engine.readers.sheet_extent import MAX_SPANNED_CELLS, check_sheet_extents
 from cld.engine.readers.table import ROW, RawTable
 from cld.engine.spec.model import ColumnSpec, DatasetSpec, TableSpec
 
@@ -39,8 +40,9 @@ _WORKBOOK_PART = "xl/workbook.xml"
 _RATIO_FROM_BYTES = 2**20
 """Members smaller than this are not held to the compression ratio: a small part
 that compresses very well (an empty style sheet) cannot hurt."""
-MAX_CELLS = 50_000_000
-"""The most cells one sheet's used range may span (rows × columns)."""
+MAX_CELLS = MAX_SPANNED_CELLS
+"""The most cells one sheet's used range may span (rows × columns); checked from
+the sheet's XML before calamine builds the range (:mod:`.sheet_extent`)."""
 HEADER_SEARCH_ROWS = 30
 _MIN_HEADER_MATCHES = 2
 _ENCODING = "utf-8"
@@ -202,19 +204,11 @@ def _read_sheet(
 ) -> Sheet:
     try:
         sheet = workbook.get_sheet_by_name(meta.name)
-        start, end = sheet.start, sheet.end
-        if start is None or end is None:
+        start = sheet.start
+        if start is None or sheet.end is None:
             rows: Sequence[Sequence[object]] = []
             first_row = 1
         else:
-            cells = (end[0] - start[0] + 1) * (end[1] - start[1] + 1)
-            if cells > MAX_CELLS:
-                raise UnreadableFileError(
-                    f"sheet '{meta.name}' spans {end[0] - start[0] + 1:,} rows and "
-                    f"{end[1] - start[1] + 1:,} columns, more than the "
-                    f"{MAX_CELLS:,} cells a sheet may have; delete the stray cells "
-                    "far from the table and save it again"
-                )
             rows = sheet.to_python(skip_empty_area=True)
             first_row = start[0] + 1
     except calamine.CalamineError as exc:
@@ -230,8 +224,10 @@ def _read_sheet(
 
 def read_sheets(data: bytes) -> list[Sheet]:
     """Every worksheet of the workbook ``data``, in workbook order (chart sheets
-    and macro sheets are left out). The workbook is checked first."""
+    and macro sheets are left out). The workbook is checked first, and then how
+    far each sheet's cells reach, before calamine builds a range for any."""
     check_workbook(data)
+    check_sheet_extents(data, max_cells=MAX_CELLS)
     with _open(data) as workbook:
         return [
             _read_sheet(workbook, meta)
