@@ -110,3 +110,19 @@ def sparse_workbook(
         for name, text in parts.items():
             book.writestr(name, text)
     return buffer.getvalue()
+
+
+def with_sheet_xml(data: bytes, xml: bytes) -> bytes:
+    """The workbook ``data`` (from :func:`sparse_workbook`) with its sheet's XML
+    replaced by ``xml``."""
+    buffer = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as source,
+        zipfile.ZipFile(buffer, "w") as target,
+    ):
+        for member in source.infolist():
+            body = source.read(member.filename)
+            if member.filename == "xl/worksheets/sheet1.xml":
+                body = xml
+            target.writestr(member, body)
+    return buffer.getvalue()

@@ -59,6 +59,7 @@ _KIND_OF: dict[type, int] = {
     dt.datetime: _DATETIME,
 }
 _EXACT_INTEGERS = 2.0**53
+_QUOTED = re.compile(r'"[^"]*"?')
 
 
 @dataclass(frozen=True)
@@ -192,11 +193,18 @@ def _trimmed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.head(int(positions[-1]) + 1 if len(positions) else 0)
 
 
+def _reason(error: calamine.CalamineError) -> str:
+    """calamine's description of ``error`` without the content it may quote: its
+    detail after a colon, or a quoted value, can be a cell's text (personal data)."""
+    kind = str(error).split(":", 1)[0]
+    return _QUOTED.sub("…", kind).strip()[:100] or type(error).__name__
+
+
 def _open(data: bytes) -> calamine.CalamineWorkbook:
     try:
         return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.CalamineError as exc:
-        raise _refuse(f"it could not be opened ({exc})") from exc
+        raise _refuse(f"it could not be opened ({_reason(exc)})") from exc
 
 
 def _read_sheet(
@@ -213,7 +221,7 @@ def _read_sheet(
             first_row = start[0] + 1
     except calamine.CalamineError as exc:
         raise UnreadableFileError(
-            f"sheet '{meta.name}' of the workbook could not be read ({exc})"
+            f"sheet '{meta.name}' of the workbook could not be read ({_reason(exc)})"
         ) from exc
     return Sheet(
         name=meta.name,

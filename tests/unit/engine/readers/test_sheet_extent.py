@@ -4,11 +4,10 @@ range: a far-away cell in a tiny file is refused, whatever the sheet declares.""
 from __future__ import annotations
 
 import io
-import zipfile
 
 import pytest
 import python_calamine
-from xlsx_builders import sparse_workbook, workbook
+from xlsx_builders import sparse_workbook, with_sheet_xml, workbook
 
 from cld.engine.errors import UnreadableFileError
 from cld.engine.readers.sheet_extent import (
@@ -76,23 +75,9 @@ def test_a_sheet_declaring_a_dtd_is_refused():
     data = sparse_workbook({"A1": "a"})
     sheet = b'<!DOCTYPE w [<!ENTITY e "&#60;c r=&#34;XFD1&#34;/&#62;">]>'
     body = b'<worksheet><sheetData><row r="1"><c r="A1"/>&e;</row></sheetData>'
-    data = _replace_sheet(data, sheet + body + b"</worksheet>")
+    data = with_sheet_xml(data, sheet + body + b"</worksheet>")
     with pytest.raises(UnreadableFileError, match="DTD"):
         read_sheets(data)
-
-
-def _replace_sheet(data: bytes, xml: bytes) -> bytes:
-    buffer = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(data)) as source,
-        zipfile.ZipFile(buffer, "w") as target,
-    ):
-        for member in source.infolist():
-            body = source.read(member.filename)
-            if member.filename == "xl/worksheets/sheet1.xml":
-                body = xml
-            target.writestr(member, body)
-    return buffer.getvalue()
 
 
 def test_a_malformed_sheet_is_refused_with_its_line_not_its_text():
