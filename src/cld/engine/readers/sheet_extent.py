@@ -25,6 +25,7 @@ from typing import IO
 
 from lxml import etree  # type: ignore[import-untyped, unused-ignore]
 
+from cld.engine.conform.messages import clipped
 from cld.engine.errors import UnreadableFileError
 
 MAX_SPANNED_CELLS = 5_000_000
@@ -32,6 +33,7 @@ MAX_SPANNED_CELLS = 5_000_000
 50 columns, or 1,000,000 rows of 5."""
 _WORKBOOK = "xl/workbook.xml"
 _WORKBOOK_RELS = "xl/_rels/workbook.xml.rels"
+_NAME_CHARS = 64
 _REFERENCE = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 _SAFE = {
     "resolve_entities": False,
@@ -199,6 +201,7 @@ def check_sheet_extents(data: bytes, *, max_cells: int = MAX_SPANNED_CELLS) -> N
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for name, member in _sheet_parts(archive).items():
+                name = clipped(name, _NAME_CHARS)
                 with archive.open(member) as stream:
                     extent = _extent_of(stream, name)
                 if extent is not None and extent.cells > max_cells:

@@ -27,6 +27,7 @@ import polars as pl
 import python_calamine as calamine
 
 from cld.engine.conform.headers import match_headers, normalise
+from cld.engine.conform.messages import clipped
 from cld.engine.errors import UnreadableFileError
 from cld.engine.issues import Issue, IssueCode, issues_frame
 from cld.engine.readers.sheet_extent import MAX_SPANNED_CELLS, check_sheet_extents
@@ -59,6 +60,8 @@ _KIND_OF: dict[type, int] = {
     dt.datetime: _DATETIME,
 }
 _EXACT_INTEGERS = 2.0**53
+_NAME_CHARS = 64
+"""The most characters of a sheet's name a message repeats (Excel allows 31)."""
 _QUOTED = re.compile(r'"[^"]*"?')
 
 
@@ -204,7 +207,7 @@ def _open(data: bytes) -> calamine.CalamineWorkbook:
     try:
         return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.CalamineError as exc:
-        raise _refuse(f"it could not be opened ({_reason(exc)})") from exc
+        raise _refuse(f"it could not be opened ({_reason(exc)})") from None
 
 
 def _read_sheet(
@@ -220,9 +223,10 @@ def _read_sheet(
             rows = sheet.to_python(skip_empty_area=True)
             first_row = start[0] + 1
     except calamine.CalamineError as exc:
+        name = clipped(meta.name, _NAME_CHARS)
         raise UnreadableFileError(
-            f"sheet '{meta.name}' of the workbook could not be read ({_reason(exc)})"
-        ) from exc
+            f"sheet '{name}' of the workbook could not be read ({_reason(exc)})"
+        ) from None
     return Sheet(
         name=meta.name,
         frame=_cells_frame(rows, first_row),
@@ -367,14 +371,19 @@ def workbook_tables(
         if sheet.hidden or sheet.name in headerless.values():
             continue
         code = IssueCode.UNKNOWN_SHEET
-        message = code.message(sheet=sheet.name, dataset=spec.title, expected=expected)
+        message = code.message(
+            sheet=clipped(sheet.name, _NAME_CHARS),
+            dataset=spec.title,
+            expected=expected,
+        )
         issues.append(Issue(None, None, None, code, message))
     for name, table in spec.tables.items():
         if name in found:
             continue
         if name in headerless:
+            sheet_name = clipped(headerless[name], _NAME_CHARS)
             hint = (
-                f"sheet '{headerless[name]}' has no header row naming its columns "
+                f"sheet '{sheet_name}' has no header row naming its columns "
                 f"(looked in its first {HEADER_SEARCH_ROWS} rows)"
             )
         else:
