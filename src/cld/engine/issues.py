@@ -51,6 +51,7 @@ class IssueCode(StrEnum):
     MISSING_TABLE = "missing_table"
     LA_MISMATCH = "la_mismatch"
     UNKNOWN_POSTCODE = "unknown_postcode"
+    DATE_OUT_OF_RANGE = "date_out_of_range"
 
     @property
     def kind(self) -> IssueKind:
@@ -163,6 +164,12 @@ CATALOGUE: dict[IssueCode, IssueKind] = {
         "{column} ({label}) is not in the ONS Postcode Directory, so the distance "
         "and local authority of the placement cannot be worked out from it; check "
         "it is the current, full postcode",
+    ),
+    IssueCode.DATE_OUT_OF_RANGE: IssueKind(
+        "Date out of range",
+        Severity.ERROR,
+        "{column}{quoted} is not a plausible {label} for the {year} return: it must "
+        "be from {earliest} to {latest}; check the year, written in full (e.g. 2024)",
     ),
 }
 
