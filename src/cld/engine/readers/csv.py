@@ -113,6 +113,8 @@ def read_csv(data: bytes) -> RawTable:
     """Every cell of a CSV as a string, with the spreadsheet row of each row."""
     if not data or data.isspace():
         raise UnreadableFileError("the file is empty")
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        check_line_lengths(data)  # before decoding copies a file of one huge line
     body, encoding = decode(data)
     _check_is_text(body)
     check_line_lengths(body)

@@ -133,3 +133,9 @@ def test_an_unterminated_quote_is_refused_by_line_without_quoting_it():
 def test_a_quoted_value_over_several_lines_is_read():
     table = read_csv(b'A,B\n1,"two\nlines"\n2,"x"\n')
     assert table.frame["c1"].to_list() == ["two\nlines", "x"]
+
+
+def test_a_huge_line_in_utf_16_is_refused_after_decoding():
+    text = "CHILD,SEX\n1," + "x" * (2**20 + 1) + "\n"
+    with pytest.raises(UnreadableFileError, match="^line 2 of the file is longer"):
+        read_csv(text.encode("utf-16"))
