@@ -16,6 +16,7 @@ workbook while keeping the range a reader builds to a few hundred MiB.
 
 from __future__ import annotations
 
+import functools
 import io
 import posixpath
 import re
@@ -74,19 +75,12 @@ def column_letters(number: int) -> str:
     return letters
 
 
+@functools.cache  # at most 18,278 column names
 def _column_number(letters: str) -> int:
     number = 0
     for letter in letters.upper():
         number = number * 26 + ord(letter) - ord("A") + 1
     return number
-
-
-def _position(reference: str) -> tuple[int, int] | None:
-    """(row, column) of a reference such as ``B7``; None if it is not one."""
-    found = _REFERENCE.match(reference.strip())
-    if found is None:
-        return None
-    return int(found.group(2)), _column_number(found.group(1))
 
 
 def _local(tag: object) -> str:
@@ -162,9 +156,9 @@ def sheet_extent(stream: IO[bytes]) -> Extent | None:
     for _, element in etree.iterparse(
         stream, events=("start",), tag=("{*}row", "{*}c"), **_SAFE
     ):
-        if last_row == 0 and previous is None:
+        if previous is None and last_row == 0:
             _refuse_dtd(element)
-        if _local(element.tag) == "row":
+        if element.tag[-1] == "w":  # a <row> (only <row> and <c> get here)
             if previous is not None:
                 _drop(previous)
             previous = element
@@ -172,15 +166,19 @@ def sheet_extent(stream: IO[bytes]) -> Extent | None:
             row = int(given) if given.isdigit() else row + 1
             column = 0
             continue
-        position = _position(element.get("r") or "")
-        if position is None:
+        found = _REFERENCE.match(element.get("r") or "")
+        if found is None:
             column += 1
         else:
-            row, column = position
-        first_row = min(first_row, row)
-        last_row = max(last_row, row)
-        first_column = min(first_column, column)
-        last_column = max(last_column, column)
+            row, column = int(found.group(2)), _column_number(found.group(1))
+        if row < first_row:
+            first_row = row
+        if row > last_row:
+            last_row = row
+        if column < first_column:
+            first_column = column
+        if column > last_column:
+            last_column = column
     if last_row == 0:
         return None
     return Extent(first_row, first_column, last_row, last_column)
