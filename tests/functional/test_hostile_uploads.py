@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from xlsx_builders import sparse_workbook
 
 pytestmark = pytest.mark.functional
 
@@ -120,6 +121,24 @@ def test_zip_bomb_is_refused_before_decompressing(tmp_path):
     code, bad, _, peak_mib = cld_json(tmp_path, "Annex_A_2024.xlsx", zip_bomb())
     assert code == 2
     assert "zip bomb" in bad["error"] or "too large" in bad["error"]
+    assert peak_mib < 500
+
+
+@pytest.mark.parametrize(
+    ("far_cell", "span"),
+    [
+        ("XFD1048576", "A1:XFD1048576 (17 billion cells)"),
+        ("AN1000000", "A1:AN1000000 (40 million cells)"),
+    ],
+)
+def test_a_tiny_workbook_with_a_far_away_cell_is_refused(tmp_path, far_cell, span):
+    # 1.5 KB; calamine would build a range of every cell between the two, and
+    # the allocation would abort the process (exit 134) or take gigabytes
+    data = sparse_workbook({"A1": "Child Unique ID", far_cell: "x"}, dimension="A1:B2")
+    assert len(data) < 2000
+    code, bad, _, peak_mib = cld_json(tmp_path, "Annex_A_2024.xlsx", data)
+    assert code == 2
+    assert f"the sheet 'List 1' spans {span}" in bad["error"]
     assert peak_mib < 500
 
 

@@ -102,3 +102,29 @@ def test_header_only_file_is_valid_with_a_warning(tmp_path, capsys):
     assert code == 0
     assert report["tables"] == {"header": 0}
     assert [i["code"] for i in report["issues"]] == ["no_rows"]
+
+
+def test_a_one_line_csv_of_megabytes_is_refused_naming_the_line(tmp_path, capsys):
+    # a header cell of 4 MiB: it used to become an unknown_column issue holding
+    # the cell twice, in the report, the page and the audit log
+    data = b"CHILD,SEX," + b"A" * (4 * 2**20)
+    code, bad = validate_with_a_good_file(
+        tmp_path, capsys, "SSDA903_2024_episodes.csv", data
+    )
+    assert code == 2
+    assert bad["error"].startswith("line 1 (the header row) of the file is longer")
+    assert "AAAA" not in bad["error"]
+
+
+def test_an_unterminated_quote_is_refused_without_quoting_the_line(tmp_path, capsys):
+    data = (
+        GOOD
+        + b'2,1,"14/07/2011,WBRI,B987654321098,,\n'
+        + b"3,1,01/01/2010,WBRI,A123456789013,,\n"
+    )
+    code, bad = validate_with_a_good_file(
+        tmp_path, capsys, "SSDA903_2023_header.csv", data
+    )
+    assert code == 2
+    assert "line 3" in bad["error"]
+    assert "14/07/2011" not in bad["error"] and "B987654321098" not in bad["error"]

@@ -52,6 +52,7 @@ class IssueCode(StrEnum):
     LA_MISMATCH = "la_mismatch"
     UNKNOWN_POSTCODE = "unknown_postcode"
     EMPTY_TABLE_KEPT = "empty_table_kept"
+    DATE_OUT_OF_RANGE = "date_out_of_range"
 
     @property
     def kind(self) -> IssueKind:
@@ -171,6 +172,12 @@ CATALOGUE: dict[IssueCode, IssueKind] = {
         "The file has no rows for the {table} table, so it was not shared: any "
         "{table} rows already shared for {year} stay as they were. If they should "
         "go, withdraw that year's {table} data (cld data withdraw)",
+    ),
+    IssueCode.DATE_OUT_OF_RANGE: IssueKind(
+        "Date out of range",
+        Severity.ERROR,
+        "{column}{quoted} is not a plausible {label} for the {year} return: it must "
+        "be from {earliest} to {latest}; check the year, written in full (e.g. 2024)",
     ),
 }
 

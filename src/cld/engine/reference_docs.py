@@ -42,7 +42,8 @@ def _type_text(column: ColumnSpec) -> str:
         case CategoryColumn():
             return "category: " + ", ".join(f"`{c}`" for c in column.codes)
         case DateColumn():
-            return "date " + " or ".join(f"`{f}`" for f in column.formats)
+            formats = " or ".join(f"`{f}`" for f in column.formats)
+            return f"date {formats}, {_date_range(column)}"
         case IntegerColumn() | DecimalColumn():
             bounds = [f"≥ {column.min}"] if column.min is not None else []
             bounds += [f"≤ {column.max}"] if column.max is not None else []
@@ -51,6 +52,15 @@ def _type_text(column: ColumnSpec) -> str:
             return f"pattern `{column.pattern}`"
         case _:
             return column.type
+
+
+def _date_range(column: DateColumn) -> str:
+    """The plausible range of ``column`` in words (the year ends on 31 March)."""
+    year = 2000
+    earliest, latest = column.plausible_range(year)
+    after = latest.year - year
+    ahead = {0: "", 1: "1 year after "}.get(after, f"{after} years after ")
+    return f"from {earliest:%d/%m/%Y} to {ahead}31 March of the year"
 
 
 def _table_rows(table: TableSpec) -> list[str]:

@@ -415,3 +415,43 @@ def test_codes_valid_every_year_stay_valid() -> None:
         gender = "<Sex>M</Sex>" if year >= 2025 else "<GenderCurrent>1</GenderCurrent>"
         text = cin_return(year, child(gender=gender, factors=("3A", "18A", "21")))
         assert validate(year, text)[1] == set(), year
+
+
+def test_dates_outside_a_plausible_range() -> None:
+    # 2024 return: a birth by 31 March 2024 (an unborn child's expected date up to
+    # a year later), no date before 1900, an event at most ten years ahead; a
+    # year of two digits is not a date at all
+    body = (
+        child()
+        .replace(
+            "<PersonBirthDate>2012-06-14</PersonBirthDate>",
+            "<PersonBirthDate>2024-06-14</PersonBirthDate>\n"
+            "    <ExpectedPersonBirthDate>2024-09-01</ExpectedPersonBirthDate>",
+        )
+        .replace(
+            "<AssessmentAuthorisationDate>2023-06-01",
+            "<AssessmentAuthorisationDate>1823-06-01",
+        )
+        .replace("<CPPendDate>2024-01-20", "<CPPendDate>24-01-20")
+        .replace("<InitialCPCtarget>2023-05-24", "<InitialCPCtarget>2323-05-24")
+    )
+    text = cin_return(2024, body)
+    frames, issues = validate(2024, text)
+    out = "date_out_of_range"
+    assert issues == {
+        ("children", line_of(text, "<Child>"), "PersonBirthDate", out),
+        (
+            "assessments",
+            line_of(text, "<Assessments>"),
+            "AssessmentAuthorisationDate",
+            out,
+        ),
+        ("section47", line_of(text, "<Section47>"), "InitialCPCtarget", out),
+        (
+            "child_protection_plans",
+            line_of(text, "<ChildProtectionPlans>"),
+            "CPPendDate",
+            "invalid_date",
+        ),
+    }
+    assert frames["children"]["PersonBirthDate"].to_list() == [None]

@@ -7,6 +7,8 @@ checked.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from builders import conform, issue_tuples
 
@@ -156,3 +158,52 @@ def test_2026_placement_types():
         (2, "PLACE", "invalid_category")
     }
     assert conform(text, "episodes", 2026).issues.is_empty()
+
+
+def test_dates_outside_a_plausible_range():
+    # A year written with two digits is not a date: %Y would read 25 as the year
+    # 25, published as 0025-03-05. A four-digit year far off is out of range: for
+    # the 2024 return, a birth by 31/03/2024, any date from 1900, an event at most
+    # ten years ahead.
+    result = conform(
+        """
+        CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,HOME_POST,PL_POST,URN
+        101,5/3/25,S,C2,N1,U1,PR1,,,,,,
+        102,05/03/0025,S,C2,N1,U1,PR1,,,,,,
+        103,01/04/2023,S,C2,N1,U1,PR1,01/04/2999,X1,,,,
+        104,01/04/2023,S,C2,N1,U1,PR1,31/03/2034,X1,,,,
+        """,
+        "episodes",
+    )
+    assert issue_tuples(result.issues) == {
+        (2, "DECOM", "invalid_date"),
+        (3, "DECOM", "date_out_of_range"),
+        (4, "DEC", "date_out_of_range"),
+    }
+    assert result.frame["DEC"].to_list() == [None, None, None, dt.date(2034, 3, 31)]
+    [message] = result.issues.filter(row=3)["message"].to_list()
+    assert message == (
+        "DECOM '05/03/0025' is not a plausible episode start date for the 2024 "
+        "return: it must be from 01/01/1900 to 31/03/2034; check the year, written "
+        "in full (e.g. 2024)"
+    )
+
+
+def test_a_birth_after_the_year_or_before_1900_is_out_of_range_and_not_quoted():
+    result = conform(
+        """
+        CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB
+        101,1,01/04/2024,WBRI,A123456789012,1,31/03/2024
+        102,2,31/12/1899,WBRI,A123456789013,1,01/04/2024
+        103,1,31/03/2024,WBRI,A123456789014,,
+        """,
+        "header",
+    )
+    assert issue_tuples(result.issues) == {
+        (2, "DOB", "date_out_of_range"),
+        (3, "DOB", "date_out_of_range"),
+        (3, "MC_DOB", "date_out_of_range"),
+    }
+    messages = " ".join(result.issues["message"].to_list())
+    assert "01/04/2024" not in messages and "1899" not in messages
+    assert "DOB is not a plausible date of birth for the 2024 return" in messages

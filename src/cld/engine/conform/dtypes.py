@@ -30,6 +30,7 @@ from cld.engine.spec.model import (
 _INTEGER = r"^[+-]?\d+(\.0+)?$"
 _DECIMAL = r"^[+-]?(\d+(\.\d*)?|\.\d+)$"
 _POSTCODE = r"^[A-Z]{1,2}[0-9][A-Z0-9]?[0-9][A-Z]{2}$"
+_FOUR_DIGIT_YEAR = r"(^|\D)\d{4}(\D|$)"
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _LAST_EXCEL_SERIAL = 2958465  # 31 December 9999
 _HUMAN_DATE_PARTS = {
@@ -122,10 +123,12 @@ def _(column: DecimalColumn, text: pl.Expr) -> pl.Expr:
 
 @_parse.register
 def _(column: DateColumn, text: pl.Expr) -> pl.Expr:
+    # %Y reads "25" as the year 25: a year must be written with four digits
+    full_year = text.str.contains(_FOUR_DIGIT_YEAR)
     attempts = [
-        text.str.to_datetime(fmt, strict=False, cache=False).dt.date()
-        if "%H" in fmt
-        else text.str.to_date(fmt, strict=False, cache=False)
+        pl.when(full_year).then(_strptime(text, fmt))
+        if "%Y" in fmt
+        else _strptime(text, fmt)
         for fmt in column.accepted_formats
     ]
     if column.excel_serials:
@@ -135,6 +138,12 @@ def _(column: DateColumn, text: pl.Expr) -> pl.Expr:
             pl.when(in_range).then(pl.lit(_EXCEL_EPOCH) + pl.duration(days=serial))
         )
     return pl.coalesce(attempts)
+
+
+def _strptime(text: pl.Expr, fmt: str) -> pl.Expr:
+    if "%H" in fmt:
+        return text.str.to_datetime(fmt, strict=False, cache=False).dt.date()
+    return text.str.to_date(fmt, strict=False, cache=False)
 
 
 @_parse.register
@@ -168,6 +177,12 @@ def _checks(
                     {**base, "formats": _human_formats(column)},
                 )
             )
+            earliest, latest = column.plausible_range(year)
+            outside = parsed.is_not_null() & (
+                (parsed < pl.lit(earliest)) | (parsed > pl.lit(latest))
+            )
+            span = {"earliest": _written(earliest), "latest": _written(latest)}
+            found.append((IssueCode.DATE_OUT_OF_RANGE, outside, {**base, **span}))
         case PostcodeColumn():
             found.append((IssueCode.INVALID_POSTCODE, unparsed, base))
         case IntegerColumn() | DecimalColumn():
@@ -222,6 +237,11 @@ def _bounds(column: IntegerColumn | DecimalColumn) -> str:
     if column.min is not None:
         return f"{column.min} or more"
     return f"{column.max} or less"
+
+
+def _written(date: dt.date) -> str:
+    """``date`` as the returns write it: 31/03/2024."""
+    return date.strftime("%d/%m/%Y")
 
 
 def _human(fmt: str) -> str:

@@ -8,6 +8,11 @@ import polars as pl
 
 from cld.engine.issues import IssueCode
 
+MAX_QUOTED_CHARS = 100
+"""The most characters of a cell value a message quotes; longer ones end in …."""
+MAX_HEADER_CHARS = 256
+"""The most characters of a header an issue repeats; longer ones end in …."""
+_ELLIPSIS = "…"
 _SENTINEL = "\x00{}\x00"
 _SPLIT = re.compile("\x00([a-z_]+)\x00")
 
@@ -29,10 +34,21 @@ def message_expr(
 
 
 def quoted(value: pl.Expr, *, personal: bool) -> pl.Expr:
-    """`` 'value'`` for a message, or nothing where the value is personal data."""
+    """`` 'value'`` for a message, or nothing where the value is personal data; a
+    value longer than :data:`MAX_QUOTED_CHARS` is cut short with …."""
     if personal:
         return pl.lit("")
-    return pl.concat_str([pl.lit(" '"), value, pl.lit("'")])
+    short = (
+        pl.when(value.str.len_chars() > MAX_QUOTED_CHARS)
+        .then(pl.concat_str([value.str.slice(0, MAX_QUOTED_CHARS), pl.lit(_ELLIPSIS)]))
+        .otherwise(value)
+    )
+    return pl.concat_str([pl.lit(" '"), short, pl.lit("'")])
+
+
+def clipped(text: str, limit: int = MAX_HEADER_CHARS) -> str:
+    """``text``, cut to ``limit`` characters with … when longer."""
+    return text if len(text) <= limit else text[:limit] + _ELLIPSIS
 
 
 def human_list(items: list[str], limit: int = 40) -> str:

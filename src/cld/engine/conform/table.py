@@ -13,7 +13,7 @@ import polars as pl
 
 from cld.engine.conform.dtypes import Check, ColumnPlan, parsed_name, plan_column
 from cld.engine.conform.headers import HeaderMatch, match_headers
-from cld.engine.conform.messages import and_list, human_list, message_expr
+from cld.engine.conform.messages import and_list, clipped, human_list, message_expr
 from cld.engine.issues import (
     Issue,
     IssueCode,
@@ -47,7 +47,7 @@ def _header_issues(
     found: list[Issue] = []
     expected = human_list(list(table.columns))
     for index in match.unknown:
-        header = raw.headers[index] or f"(column {index + 1}, no header)"
+        header = clipped(raw.headers[index]) or f"(column {index + 1}, no header)"
         if (
             not raw.headers[index]
             and raw.frame[RawTable.position_name(index)].null_count()

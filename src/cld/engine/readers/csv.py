@@ -3,6 +3,11 @@
 Councils' systems write UTF-8 (with or without a byte-order mark), Windows-1252 from
 Excel, and now and then UTF-16 "Unicode text"; separators are commas, sometimes
 semicolons or tabs. Every cell is read as a string; types are the conformer's job.
+
+A line longer than :data:`MAX_LINE_BYTES` is refused before Polars reads anything:
+no row of a return comes near it, and one huge cell would otherwise be carried
+through every stage. A refusal names the line, never its text: a line of a return
+holds identifiers and dates of birth.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from cld.engine.errors import UnreadableFileError
 from cld.engine.readers.table import ROW, RawTable
 
 _SNIFF_BYTES = 8192
+MAX_LINE_BYTES = 2**20
+"""The longest line (header or data, in bytes after decoding to UTF-8) a CSV may
+have: a row of a return is a few hundred bytes."""
 _SEPARATORS = (",", ";", "\t", "|")
 
 
@@ -58,12 +66,58 @@ def _separator(first_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+def check_line_lengths(body: bytes, limit: int = MAX_LINE_BYTES) -> None:
+    """Refuse ``body`` if a line is longer than ``limit`` bytes, naming the first.
+
+    Each step looks at the next ``limit + 1`` bytes for the last line break in
+    them, so a file of short lines is crossed in a few steps per MiB."""
+    start = 0
+    while len(body) - start > limit:
+        end = body.rfind(b"\n", start, start + limit + 1)
+        if end == -1:
+            line = body.count(b"\n", 0, start) + 1
+            which = " (the header row)" if line == 1 else ""
+            raise UnreadableFileError(
+                f"line {line}{which} of the file is longer than "
+                f"{limit / 2**20:g} MiB, far longer than any row of a return: is "
+                "it a CSV export of the return?"
+            )
+        start = end + 1
+
+
+def _open_quote_line(body: bytes) -> int | None:
+    """The line on which a quoted value starts that is never closed, if any."""
+    opened = None
+    for number, line in enumerate(body.split(b"\n"), start=1):
+        if line.count(b'"') % 2:
+            opened = number if opened is None else None
+    return opened
+
+
+def _not_csv(body: bytes) -> UnreadableFileError:
+    """Why Polars could not read ``body``, by line number only: its messages quote
+    the line, which holds personal data."""
+    line = _open_quote_line(body)
+    if line is not None:
+        return UnreadableFileError(
+            f"the file could not be read as CSV: a quoted value starting on line "
+            f'{line} is never closed (a " is missing or one too many)'
+        )
+    return UnreadableFileError(
+        "the file could not be read as CSV: its rows could not be split into "
+        "columns; check it is saved as CSV (comma-separated values)"
+    )
+
+
 def read_csv(data: bytes) -> RawTable:
     """Every cell of a CSV as a string, with the spreadsheet row of each row."""
     if not data or data.isspace():
         raise UnreadableFileError("the file is empty")
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        check_line_lengths(data)  # before decoding copies a file of one huge line
     body, encoding = decode(data)
     _check_is_text(body)
+    check_line_lengths(body)
     first_line = body[: body.find(b"\n") if b"\n" in body else len(body)]
     separator = _separator(first_line.decode("utf-8", errors="replace"))
     try:
@@ -75,10 +129,8 @@ def read_csv(data: bytes) -> RawTable:
             truncate_ragged_lines=True,
             raise_if_empty=False,
         )
-    except pl.exceptions.PolarsError as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        message = f"the file could not be read as CSV: {reason}"
-        raise UnreadableFileError(message) from exc
+    except pl.exceptions.PolarsError:
+        raise _not_csv(body) from None
     if frame.height == 0:
         raise UnreadableFileError("the file is empty")
     header_row = frame.row(0)

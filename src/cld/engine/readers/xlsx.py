@@ -27,8 +27,10 @@ import polars as pl
 import python_calamine as calamine
 
 from cld.engine.conform.headers import match_headers, normalise
+from cld.engine.conform.messages import clipped
 from cld.engine.errors import UnreadableFileError
 from cld.engine.issues import Issue, IssueCode, issues_frame
+from cld.engine.readers.sheet_extent import MAX_SPANNED_CELLS, check_sheet_extents
 from cld.engine.readers.table import ROW, RawTable
 from cld.engine.spec.model import ColumnSpec, DatasetSpec, TableSpec
 
@@ -39,8 +41,9 @@ _WORKBOOK_PART = "xl/workbook.xml"
 _RATIO_FROM_BYTES = 2**20
 """Members smaller than this are not held to the compression ratio: a small part
 that compresses very well (an empty style sheet) cannot hurt."""
-MAX_CELLS = 50_000_000
-"""The most cells one sheet's used range may span (rows × columns)."""
+MAX_CELLS = MAX_SPANNED_CELLS
+"""The most cells one sheet's used range may span (rows × columns); checked from
+the sheet's XML before calamine builds the range (:mod:`.sheet_extent`)."""
 HEADER_SEARCH_ROWS = 30
 _MIN_HEADER_MATCHES = 2
 _ENCODING = "utf-8"
@@ -57,6 +60,9 @@ _KIND_OF: dict[type, int] = {
     dt.datetime: _DATETIME,
 }
 _EXACT_INTEGERS = 2.0**53
+_NAME_CHARS = 64
+"""The most characters of a sheet's name a message repeats (Excel allows 31)."""
+_QUOTED = re.compile(r'"[^"]*"?')
 
 
 @dataclass(frozen=True)
@@ -190,11 +196,18 @@ def _trimmed(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.head(int(positions[-1]) + 1 if len(positions) else 0)
 
 
+def _reason(error: calamine.CalamineError) -> str:
+    """calamine's description of ``error`` without the content it may quote: its
+    detail after a colon, or a quoted value, can be a cell's text (personal data)."""
+    kind = str(error).split(":", 1)[0]
+    return _QUOTED.sub("…", kind).strip()[:100] or type(error).__name__
+
+
 def _open(data: bytes) -> calamine.CalamineWorkbook:
     try:
         return calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except calamine.CalamineError as exc:
-        raise _refuse(f"it could not be opened ({exc})") from exc
+        raise _refuse(f"it could not be opened ({_reason(exc)})") from None
 
 
 def _read_sheet(
@@ -202,25 +215,18 @@ def _read_sheet(
 ) -> Sheet:
     try:
         sheet = workbook.get_sheet_by_name(meta.name)
-        start, end = sheet.start, sheet.end
-        if start is None or end is None:
+        start = sheet.start
+        if start is None or sheet.end is None:
             rows: Sequence[Sequence[object]] = []
             first_row = 1
         else:
-            cells = (end[0] - start[0] + 1) * (end[1] - start[1] + 1)
-            if cells > MAX_CELLS:
-                raise UnreadableFileError(
-                    f"sheet '{meta.name}' spans {end[0] - start[0] + 1:,} rows and "
-                    f"{end[1] - start[1] + 1:,} columns, more than the "
-                    f"{MAX_CELLS:,} cells a sheet may have; delete the stray cells "
-                    "far from the table and save it again"
-                )
             rows = sheet.to_python(skip_empty_area=True)
             first_row = start[0] + 1
     except calamine.CalamineError as exc:
+        name = clipped(meta.name, _NAME_CHARS)
         raise UnreadableFileError(
-            f"sheet '{meta.name}' of the workbook could not be read ({exc})"
-        ) from exc
+            f"sheet '{name}' of the workbook could not be read ({_reason(exc)})"
+        ) from None
     return Sheet(
         name=meta.name,
         frame=_cells_frame(rows, first_row),
@@ -230,8 +236,10 @@ def _read_sheet(
 
 def read_sheets(data: bytes) -> list[Sheet]:
     """Every worksheet of the workbook ``data``, in workbook order (chart sheets
-    and macro sheets are left out). The workbook is checked first."""
+    and macro sheets are left out). The workbook is checked first, and then how
+    far each sheet's cells reach, before calamine builds a range for any."""
     check_workbook(data)
+    check_sheet_extents(data, max_cells=MAX_CELLS)
     with _open(data) as workbook:
         return [
             _read_sheet(workbook, meta)
@@ -363,14 +371,19 @@ def workbook_tables(
         if sheet.hidden or sheet.name in headerless.values():
             continue
         code = IssueCode.UNKNOWN_SHEET
-        message = code.message(sheet=sheet.name, dataset=spec.title, expected=expected)
+        message = code.message(
+            sheet=clipped(sheet.name, _NAME_CHARS),
+            dataset=spec.title,
+            expected=expected,
+        )
         issues.append(Issue(None, None, None, code, message))
     for name, table in spec.tables.items():
         if name in found:
             continue
         if name in headerless:
+            sheet_name = clipped(headerless[name], _NAME_CHARS)
             hint = (
-                f"sheet '{headerless[name]}' has no header row naming its columns "
+                f"sheet '{sheet_name}' has no header row naming its columns "
                 f"(looked in its first {HEADER_SEARCH_ROWS} rows)"
             )
         else:

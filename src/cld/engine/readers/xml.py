@@ -61,6 +61,7 @@ _PEEK_BYTES = 1024
 _SPOOL_BYTES = 64 * 2**20
 _PARENT = ".."
 _SELF = "."
+_QUOTED_NAME = re.compile(r"'[^']{2,}'")
 _POSITION = re.compile(r",? line \d+, column \d+\s*$")
 _LOCAL = re.compile(r"^\{[^}]*\}")
 
@@ -72,9 +73,14 @@ Element = Any
 
 
 def _reason(error: Exception) -> str:
-    """libxml2's description of ``error``, without the position it repeats."""
-    text = str(getattr(error, "msg", "") or error).strip()
-    text = _POSITION.sub("", text).strip() or type(error).__name__
+    """libxml2's description of ``error``, without the position it repeats and
+    without the document's text it can quote: only its first line is kept (an
+    unfinished CDATA section or comment is followed by the text it holds, bad
+    UTF-8 by its bytes) and a name in quotes (``Entity '…' not defined``) is
+    left out. Tag names stay: they locate the problem and hold no one's data."""
+    text = str(getattr(error, "msg", "") or error).strip().split("\n", 1)[0]
+    text = _POSITION.sub("", text).strip()
+    text = _QUOTED_NAME.sub("'…'", text) or type(error).__name__
     return text[:200]
 
 

@@ -8,6 +8,7 @@ privacy) reads these objects, never the YAML.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from enum import StrEnum
 from typing import Annotated, Literal
@@ -133,12 +134,35 @@ class DecimalColumn(_ColumnBase):
     max: float | None = None
 
 
+EARLIEST_DATE = dt.date(1900, 1, 1)
+"""The earliest date any date column may hold unless its schema says otherwise."""
+LATEST_YEARS_AFTER = 10
+"""How many years after its collection year a date other than a birth date may be."""
+
+
 class DateColumn(_ColumnBase):
     type: Literal["date"]
     formats: tuple[str, ...] = ("%d/%m/%Y",)
     excel_serials: bool = False
     """Also accept a whole number as an Excel date serial (days since 1899-12-30),
     as workbooks store dates."""
+    earliest: dt.date = EARLIEST_DATE
+    """No date in the column is before this (a year written ``25`` or ``0025``, or
+    a typing slip, is caught here)."""
+    latest_years_after: int | None = Field(default=None, ge=0)
+    """The latest plausible date is 31 March of the collection year plus this many
+    years. Unset: 0 for a date of birth (no one in a return is born after its
+    year), :data:`LATEST_YEARS_AFTER` for any other date (a planned date may be
+    ahead, not by centuries)."""
+
+    def plausible_range(self, year: int) -> tuple[dt.date, dt.date]:
+        """(earliest, latest) date this column may hold in the ``year`` return."""
+        years = self.latest_years_after
+        if years is None:
+            years = (
+                0 if self.personal == PersonalData.DATE_OF_BIRTH else LATEST_YEARS_AFTER
+            )
+        return self.earliest, dt.date(year + years, 3, 31)
 
     @property
     def accepted_formats(self) -> tuple[str, ...]:

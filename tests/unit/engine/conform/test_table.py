@@ -295,3 +295,18 @@ def test_each_conformed_row_keeps_the_row_it_came_from():
     spec = load_spec("ssda903", 2024).tables["episodes"]
     unsorted = conform_table(read_csv(csv_bytes(text)), spec, 2024, sort=False)
     assert unsorted.rows.to_list() == [2, 4]
+
+
+def test_a_long_value_is_quoted_cut_short():
+    result = conform_all_types("ID,FLAG\nA1," + "m" * 5000 + "\n")
+    [message] = result.issues.filter(code="invalid_category")["message"].to_list()
+    assert "'" + "m" * 100 + "…'" in message
+    assert "m" * 101 not in message
+
+
+def test_a_long_header_is_repeated_cut_short():
+    header = "H" * 10_000
+    result = conform_all_types(f"ID,{header}\nA1,x\n")
+    [issue] = result.issues.filter(code="unknown_column").iter_rows(named=True)
+    assert issue["column"] == "H" * 256 + "…"
+    assert "H" * 257 not in issue["message"]

@@ -11,7 +11,7 @@ import zipfile
 import polars as pl
 import pytest
 import python_calamine
-from xlsx_builders import workbook
+from xlsx_builders import sparse_workbook, with_sheet_xml, workbook
 
 from cld.engine.conform.table import conform_table
 from cld.engine.errors import UnreadableFileError
@@ -149,6 +149,19 @@ def test_a_damaged_workbook_is_unreadable():
             target.writestr(member, body)
     with pytest.raises(UnreadableFileError, match="could not be read"):
         read_sheets(buffer.getvalue())
+
+
+def test_a_refusal_from_calamine_does_not_quote_the_cells():
+    sheet = (
+        b'<worksheet><sheetData><row r="1"><c r="A1" t="A123456789012 01/02/2012">'
+        b"<v>1</v></c></row></sheetData></worksheet>"
+    )
+    data = with_sheet_xml(sparse_workbook({"A1": "a"}), sheet)
+    with pytest.raises(UnreadableFileError, match="could not be read") as refused:
+        read_sheets(data)
+    message = str(refused.value)
+    assert "Unknown cell 't' attribute" in message
+    assert "A123456789012" not in message and "2012" not in message
 
 
 # --- cells as strings --------------------------------------------------------

@@ -572,3 +572,21 @@ def test_every_cell_is_text(tmp_path: Path) -> None:
         for name in table.frame.columns:
             if name != ROW:
                 assert table.frame.schema[name] == pl.String
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        "<ID><![CDATA[A123456789012 14/07/2011",  # libxml2 repeats the section
+        "<ID>&A123456789012;</ID>",  # and an entity's name
+        "<ID>\xe914/07/2011 A123456789012</ID>",  # and the bytes of bad UTF-8
+    ],
+)
+def test_libxml2_messages_quoting_the_document_are_cut(broken: str) -> None:
+    text = DOCUMENT.replace("<ID>102</ID>", broken)
+    data = text.encode("utf-8").replace("\xe9".encode(), b"\xe9")
+    with pytest.raises(UnreadableFileError, match="malformed") as raised:
+        xml.read_tables(io.BytesIO(data), SPEC)
+    message = str(raised.value)
+    assert "A123456789012" not in message and "14/07" not in message
+    assert "0x31" not in message  # the bytes of "14/07" as libxml2 writes them
