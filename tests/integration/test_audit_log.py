@@ -19,6 +19,7 @@ import typer
 from typer.testing import CliRunner
 
 from cld.cli import audit_command
+from cld.cli.app import run
 from cld.engine.errors import KeyMissingError, UsageError
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.registry import Registry, open_registry
@@ -181,6 +182,8 @@ def test_detail_that_is_not_json_is_named(fresh: Registry) -> None:
     _drop_triggers(fresh)
     with fresh.engine.begin() as db:
         db.execute(sa.text("UPDATE events SET detail = 'not json' WHERE id = 2"))
+    assert verify_chain(fresh) == ["event 2 was changed: its detail is not JSON"]
+    assert fresh.create(by="admin") is False  # nothing keyed after a changed event
     assert verify_chain(fresh) == ["event 2 was changed: its detail is not JSON"]
 
 
@@ -500,6 +503,17 @@ def test_an_anchor_finds_events_cut_from_the_end(fresh: Registry) -> None:
     assert check_chain(fresh, anchor=anchor).problems == (  # ...but not the anchor's
         AuditProblem.cut(anchor, 2),
     )
+    fresh.record("file_downloaded", by="analyst")
+    fresh.record("file_downloaded", by="analyst")
+    middle = check_chain(fresh).anchor
+    fresh.record("file_downloaded", by="analyst")
+    assert middle is not None and middle.event == 4
+    with fresh.engine.begin() as db:  # the anchored event gone from the middle
+        db.execute(sa.delete(t.events).where(t.events.c.id == 4))
+    assert check_chain(fresh, anchor=middle).problems == (
+        AuditProblem.missing(4, 4),
+        AuditProblem.unlinked(5, 3),
+    )
     assert str(AuditProblem.cut(anchor, 2)) == (
         "the log ends at event 2, but the anchor is event 4: events were cut from "
         "its end"
@@ -607,6 +621,22 @@ def test_cld_audit_anchor_then_verify_finds_the_end_cut(data_dir: Path) -> None:
         2,
         "✗ event 2 was changed: its hash does not match its content\n",
     )
+
+
+def test_cld_audit_verify_counts_the_events_made_before_keying(data_dir: Path) -> None:
+    registry = open_registry(DataArea(data_dir).registry_file)
+    _rehash(registry, 1, unkeyed_hash)  # a registry made before keying
+    dd = ["--data-dir", str(data_dir)]
+    code, out = _cld(["audit", "verify", *dd])
+    assert (code, out) == (2, f"✗ {AuditProblem.unkeyed(2)}\n")
+    assert run(["init", *dd]) == 0  # keys it from its end
+    code, out = _cld(["audit", "verify", *dd])
+    assert code == 0
+    assert out.splitlines()[:2] == [
+        "✓ the audit log is intact: 3 events",
+        "  events 1 to 2 were written before the log was keyed (plain SHA-256); "
+        "the keyed event after them fixes them",
+    ]
 
 
 def test_cld_audit_verify_says_when_the_key_is_the_development_one(

@@ -95,7 +95,7 @@ def install_audit_owner(admin: Engine, *, owner: str, app_role: str) -> str:
         if absent := [r for r in (owner, app_role) if r not in known]:
             raise UsageError(
                 f"no PostgreSQL role {' or '.join(absent)}: create the roles first "
-                "(docs/portal.md, the audit log's two roles)"
+                "(docs/audit-log.md, PostgreSQL: two roles)"
             )
         if db.execute(
             text("SELECT pg_has_role(:app, :owner, 'MEMBER')"),
@@ -163,7 +163,7 @@ def custody_warnings(engine: Engine) -> list[str]:
         warnings.append(
             f"the registry connects as {found.me}, which {who} the audit log's "
             "table (events), so it can disable or drop its triggers: give it to a "
-            "role of its own with `cld audit install` (docs/portal.md)"
+            "role of its own with `cld audit install` (docs/audit-log.md)"
         )
     if found.owns_schema:
         warnings.append(
