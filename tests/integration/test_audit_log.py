@@ -422,7 +422,7 @@ def test_a_forged_event_appended_without_the_key_is_found(fresh: Registry) -> No
         "outcome": "done",
         "detail": {},
     }
-    for forged_with in (unkeyed_hash, _wrong_key):
+    for forged_with in (unkeyed_hash, _wrong_key, lambda p, r: "é" * 64):
         with fresh.engine.begin() as db:  # an INSERT: the triggers allow it
             db.execute(
                 sa.insert(t.events).values(
@@ -433,6 +433,8 @@ def test_a_forged_event_appended_without_the_key_is_found(fresh: Registry) -> No
                 )
             )
         assert check_chain(fresh).problems == (AuditProblem.changed(last.id + 1),)
+        assert fresh.create(by="admin") is False  # keys nothing after a forgery
+        assert fresh.events()[-1].id == last.id + 1
         _drop_triggers(fresh)
         with fresh.engine.begin() as db:
             db.execute(sa.delete(t.events).where(t.events.c.id == last.id + 1))

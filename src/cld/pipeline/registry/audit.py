@@ -18,8 +18,9 @@ re-ordered event verify: only the key's holders can make a hash.
 events hashed with plain SHA-256 (the same text, no key). Such events are accepted
 only at the start of the chain, before the first keyed event, which fixes them
 (its HMAC covers the last unkeyed hash); ``cld init`` adds that event
-(``audit_keying_began``) to a registry whose last event is unkeyed. A chain with no
-keyed event at all does not verify: anyone could have written it.
+(``audit_keying_began``) to a chain whose every event is a sound unkeyed one, and
+to no other. A chain with no keyed event at all does not verify: anyone could have
+written it.
 
 **Cutting the end.** Rows cut from the end leave an intact, shorter chain. ``cld
 audit verify`` and ``cld audit anchor`` print the last event's id and hash (the
@@ -56,7 +57,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Text, cast, insert, select, text
+from sqlalchemy import Connection, Engine, Select, Text, cast, insert, select, text
 
 from cld.engine.errors import UsageError
 from cld.pipeline.registry import tables as t
@@ -174,28 +175,25 @@ def lock_chain(db: Connection) -> None:
 
 
 def key_chain(db: Connection, *, by: str) -> bool:
-    """Add :data:`KEYING_BEGAN` when the chain's last event is not keyed with the
-    audit key but is a sound unkeyed one (a registry made before keying); True when
-    it was added. Its HMAC fixes every unkeyed event before it."""
+    """Add :data:`KEYING_BEGAN` after a chain made before keying (every event a sound
+    plain SHA-256 one, none keyed); True when it was added. Its HMAC fixes every
+    unkeyed event before it. Any other chain is left as it is, for ``cld audit
+    verify`` to name what is wrong: an unkeyed event forged onto a keyed chain is
+    never followed by a keyed one."""
     key = audit_key()
     lock_chain(db)
-    columns = [c for c in t.events.c if c.name != "detail"]
-    last = db.execute(
-        select(*columns, cast(t.events.c.detail, Text).label("detail"))
-        .order_by(t.events.c.id.desc())
-        .limit(1)
+    newest = db.execute(
+        _chain_query().order_by(None).order_by(t.events.c.id.desc()).limit(1)
     ).first()
-    try:
-        row = {**last._mapping, "detail": json.loads(last.detail)} if last else None
-    except ValueError:
-        row = None  # changed: `cld audit verify` says so
-    if last is None or row is None:
+    if newest is None or _keyed(newest._mapping, key):
+        return False  # the common case, read from the last event alone
+    walk = _Walk(key, None)
+    for row in db.execute(_chain_query()):
+        if any(True for _ in walk.step(row._mapping)):
+            return False
+    if walk.keyed:
         return False
-    if event_hash(last.previous_hash, row, key) == last.hash:
-        return False
-    if unkeyed_hash(last.previous_hash, row) != last.hash:
-        return False  # neither: `cld audit verify` says what is wrong
-    append_event(db, KEYING_BEGAN, by=by, detail={"unkeyed_events": last.id})
+    append_event(db, KEYING_BEGAN, by=by, detail={"unkeyed_events": walk.count})
     return True
 
 
@@ -335,14 +333,10 @@ def check_chain(
     ``key``: the audit key from the environment unless given."""
     key = key or audit_key()
     engine = source if isinstance(source, Engine) else source.engine
-    columns = [c for c in t.events.c if c.name != "detail"]
-    query = select(*columns, cast(t.events.c.detail, Text).label("detail")).order_by(
-        t.events.c.id
-    )
     problems: list[AuditProblem] = []
     walk = _Walk(key, anchor)
     with engine.connect() as db:
-        for row in db.execute(query):
+        for row in db.execute(_chain_query()):
             problems.extend(walk.step(row._mapping))
     if walk.count == 0:
         problems.append(AuditProblem.empty())
@@ -359,6 +353,13 @@ def check_chain(
         unkeyed=walk.unkeyed,
         development_key=key.development,
     )
+
+
+def _chain_query() -> Select[Any]:
+    """Every event, oldest first, its detail as the text that was stored."""
+    columns = [c for c in t.events.c if c.name != "detail"]
+    detail = cast(t.events.c.detail, Text).label("detail")
+    return select(*columns, detail).order_by(t.events.c.id)
 
 
 def verify_chain(source: Registry | Engine) -> list[str]:
@@ -392,7 +393,7 @@ class _Walk:
             yield AuditProblem.cut(anchor, last)
         elif self.anchored is None:
             return  # the event is missing: the pass said so
-        elif not hmac.compare_digest(self.anchored, anchor.hash):
+        elif not _same(self.anchored, anchor.hash):
             yield AuditProblem.not_anchored(anchor)
 
     def _problems(self, row: Mapping[Any, Any]) -> Iterator[AuditProblem]:
@@ -411,9 +412,7 @@ class _Walk:
             yield AuditProblem.unreadable(event)
             return
         content = {**row, "detail": detail}
-        if hmac.compare_digest(
-            event_hash(row["previous_hash"], content, self.key), row["hash"]
-        ):
+        if _same(event_hash(row["previous_hash"], content, self.key), row["hash"]):
             self.keyed = True
         elif (
             not self.keyed
@@ -422,3 +421,17 @@ class _Walk:
             self.unkeyed += 1  # before keying began: fixed by the first keyed event
         else:
             yield AuditProblem.changed(event)
+
+
+def _keyed(row: Mapping[Any, Any], key: AuditKey) -> bool:
+    """Whether ``row`` (as :func:`_chain_query` reads it) is keyed with ``key``."""
+    try:
+        content = {**row, "detail": json.loads(row["detail"])}
+    except (TypeError, ValueError):
+        return False
+    return _same(event_hash(row["previous_hash"], content, key), row["hash"])
+
+
+def _same(made: str, stored: str) -> bool:
+    """Compared in constant time (as bytes: a stored hash may be any text)."""
+    return hmac.compare_digest(made.encode(), stored.encode())
