@@ -22,12 +22,17 @@ from object_store import (
     new_bucket_url,
     new_container_url,
 )
-from platform_builders import TEST_KEY
+from platform_builders import TEST_AUDIT_KEY, TEST_KEY
 from sqlalchemy.engine import make_url
 
 from cld.pipeline.data_area import DataArea, open_data_area
 from cld.pipeline.registry import Registry, open_registry
+from cld.pipeline.registry.audit_key import AUDIT_KEY_ENV
 from cld.pipeline.registry.database import dispose_engines
+
+# Every test keys the audit log with a key that says it is one (commands run in a
+# subprocess inherit it); the tests of a missing key take it away themselves.
+os.environ[AUDIT_KEY_ENV] = TEST_AUDIT_KEY
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "")
 

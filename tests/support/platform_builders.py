@@ -14,6 +14,8 @@ from cld.pipeline.registry import Registry
 from cld.pipeline.session import process_files
 
 TEST_KEY = "test-only-pseudonym-key-not-a-secret-0123456789"
+TEST_AUDIT_KEY = "test-only-audit-key-not-a-secret-0123456789"
+"""The audit log's key in every test (``tests/conftest.py`` sets it)."""
 SYNTH_LAS = ("CAM", "HAC")
 SYNTH_YEARS = (2023, 2024)
 SIGNED_ON = dt.date.today() - dt.timedelta(days=30)

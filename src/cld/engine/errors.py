@@ -81,4 +81,5 @@ class GovernanceError(UsageError):
 
 
 class KeyMissingError(UsageError):
-    """The pseudonym key is missing or too short: nothing is processed without it."""
+    """A secret key (the pseudonym key, the audit log's) is missing or too short:
+    nothing is processed, nor any event recorded in production, without it."""

@@ -20,16 +20,20 @@ def registry_url(registry_file: Path, *, embedded: bool = False) -> URL:
     text = "" if embedded else os.environ.get(DATABASE_URL_ENV, "").strip()
     if not text:
         return URL.create("sqlite", database=str(registry_file))
+    return database_url(text)
+
+
+def database_url(text: str, name: str = DATABASE_URL_ENV) -> URL:
+    """``text`` (given as ``name``) as a PostgreSQL (psycopg 3) or SQLite URL."""
     try:
-        url = make_url(text)
+        url = make_url(text.strip())
     except Exception as exc:  # sqlalchemy raises ArgumentError; say it plainly
-        raise UsageError(f"{DATABASE_URL_ENV} is not a database URL: {exc}") from None
+        raise UsageError(f"{name} is not a database URL: {exc}") from None
     if url.drivername in ("postgres", "postgresql"):
         url = url.set(drivername="postgresql+psycopg")
     if not url.drivername.startswith(("postgresql", "sqlite")):
         raise UsageError(
-            f"{DATABASE_URL_ENV}: the registry runs on PostgreSQL or SQLite, "
-            f"not {url.drivername}"
+            f"{name}: the registry runs on PostgreSQL or SQLite, not {url.drivername}"
         )
     return url
 

@@ -29,7 +29,7 @@ from cld.governance.agreements import (
 )
 from cld.governance.authorities import Authority, authorities, find_authority
 from cld.governance.policy import Policy, default_policy, policy_from_document
-from cld.pipeline.registry import audit
+from cld.pipeline.registry import audit, custody
 from cld.pipeline.registry import tables as t
 from cld.pipeline.registry.database import engine_for, registry_url
 
@@ -88,11 +88,13 @@ class Registry:
 
     def create(self, *, by: str) -> bool:
         """Create the tables, make ``events`` append-only and load the defaults;
-        False when they were there. Idempotent."""
+        False when they were there (then an audit log made before keying is keyed
+        from its end: ``audit.key_chain``). Idempotent."""
         t.metadata.create_all(self.engine)
-        audit.install_append_only(self.engine)
+        custody.install_append_only(self.engine)
         with self.engine.begin() as db:
             if db.execute(select(t.policy_versions.c.version).limit(1)).first():
+                audit.key_chain(db, by=by)
                 return False
             db.execute(insert(t.authorities), authority_rows(authorities()))
             db.execute(

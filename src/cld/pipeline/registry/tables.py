@@ -2,9 +2,11 @@
 
 ``events`` is the record of every governance and processing action: rows are only
 ever added, and hold no foreign keys, so the record never blocks deleting live data.
-Each event also holds the hash of the one before it and its own, so a changed or
-missing row shows, and the database refuses to change or delete one (triggers that
-``Registry.create`` installs): see ``audit.py``.
+Each event also holds the hash of the one before it and its own (keyed with
+``CLD_AUDIT_KEY``), so a changed or missing row shows, and the database refuses to
+change, replace or delete one (triggers that ``Registry.create`` installs; on
+PostgreSQL a role of its own may own the table): see ``audit.py`` and
+``custody.py``.
 """
 
 from __future__ import annotations
@@ -151,6 +153,7 @@ events = Table(
         String(64),
         nullable=False,
         unique=True,
-        comment="sha256 of previous_hash and this row's content",
+        comment="HMAC-SHA256 (CLD_AUDIT_KEY) of previous_hash and this row's "
+        "content; plain sha256 before keying",
     ),
 )
