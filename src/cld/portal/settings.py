@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "cld.portal.security.ContentSecurityPolicyMiddleware",
+    "cld.portal.security.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -137,7 +138,9 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Headers: no sniffing, no framing, a strict CSP (security.py), HSTS in production.
+# Headers: no sniffing, no framing, a strict CSP and no-store on every page and
+# download that is not a static file (security.py; static files get the same
+# headers from WhiteNoise, wsgi.py), HSTS in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
