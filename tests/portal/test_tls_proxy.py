@@ -282,3 +282,25 @@ def test_plain_http_through_the_proxy_is_sent_to_https(proxied: Proxied) -> None
     assert "Strict-Transport-Security" not in answer.headers
     assert "Set-Cookie" not in answer.headers
     assert browser.get(f"{proxied.http}/health/").text == "ok\n"
+
+
+def test_serve_believes_forwarded_headers_from_the_proxy_only(
+    monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    """waitress drops X-Forwarded-* unless told which peer to believe: `cld serve`
+    names the proxy (``CLD_TRUSTED_PROXY``) behind a TLS proxy, and nobody
+    otherwise."""
+    import waitress
+
+    from cld.cli.serve_command import serve_portal
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append(kw))
+    settings.CLD_BEHIND_TLS_PROXY = False
+    serve_portal("127.0.0.1", 8000)
+    settings.CLD_BEHIND_TLS_PROXY = True
+    settings.CLD_TRUSTED_PROXY = "10.0.0.5"
+    serve_portal("127.0.0.1", 8000)
+    assert "trusted_proxy" not in calls[0]
+    assert calls[1]["trusted_proxy"] == "10.0.0.5"
+    assert calls[1]["trusted_proxy_headers"] == "x-forwarded-proto x-forwarded-for"
