@@ -243,3 +243,24 @@ def test_proxy_settings_are_checked() -> None:
         environment.hsts_seconds(True, {"CLD_HSTS_SECONDS": "a year"})
     with pytest.raises(ImproperlyConfigured, match="CLD_BEHIND_TLS_PROXY='maybe'"):
         environment.behind_tls_proxy({"CLD_BEHIND_TLS_PROXY": "maybe"})
+
+
+def test_cld_process_in_production_stops_on_a_guessable_key(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from cld.cli.app import run
+
+    weak = "0123456789" * 4
+    monkeypatch.setenv("CLD_ENV", "production")
+    monkeypatch.setenv("CLD_PSEUDONYM_KEY", weak)
+    returned = tmp_path / "episodes.csv"
+    returned.write_text("CHILD\n1\n")
+    code = run(
+        ["process", "--data-dir", str(tmp_path / "area"), "--la", "CAM", str(returned)]
+    )
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "CLD_PSEUDONYM_KEY has a run of 8 or more" in err and weak not in err
+    assert not (tmp_path / "area").exists()  # stopped before anything was opened
