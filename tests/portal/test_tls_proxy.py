@@ -19,6 +19,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,20 +131,16 @@ def _wait_for(
     """Until ``url`` answers (or the process ends: then fail with its log)."""
     import requests
 
-    for _ in range(600):
+    deadline = time.monotonic() + 300  # a limit on waiting, not a measurement
+    while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"{process.args!r} ended:\n{log.read_text()}")
         try:
-            requests.get(
-                url,
-                timeout=1,
-                allow_redirects=False,
-                verify=str(cert) if cert else True,
-            )
+            _browser(cert).get(url, timeout=10, allow_redirects=False)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
             try:
-                process.wait(timeout=0.1)
+                process.wait(timeout=0.2)
             except subprocess.TimeoutExpired:
                 continue
     pytest.fail(f"{url} never answered:\n{log.read_text()}")
