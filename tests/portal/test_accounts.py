@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 from pathlib import Path
@@ -160,10 +161,17 @@ def test_users_token_prints_the_token_last(
     assert _add(data_dir, "eve", "la-uploader", la="HAC") == 0
     capsys.readouterr()
     assert users_command.token(data_dir=str(data_dir), username="eve", by="test") == 0
-    secret = capsys.readouterr().out.strip().splitlines()[-1]
+    printed = capsys.readouterr().out.strip().splitlines()
+    secret = printed[-1]
     found = Token.find(secret)
     assert found is not None and found.user.username == "eve"
-    assert registry().events("api_token_issued")[-1].detail == {"username": "eve"}
+    assert found.expires_at - found.created_at == dt.timedelta(days=90)
+    expires = f"{found.expires_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    assert f"working until {expires} (90 days" in printed[0]
+    assert registry().events("api_token_issued")[-1].detail == {
+        "username": "eve",
+        "expires": found.expires_at.isoformat(),
+    }
     with pytest.raises(UsageError, match="no active user"):
         users_command.token(data_dir=str(data_dir), username="nobody", by="test")
 

@@ -289,7 +289,10 @@ def test_a_new_api_token_is_shown_once_and_only_its_digest_kept(member: Any) -> 
     assert len(token.digest) == 64
     event = _last("api_token_issued")
     assert event.actor == admin.username and event.source == "127.0.0.1"
-    assert event.detail == {"username": person.username}
+    assert event.detail == {
+        "username": person.username,
+        "expires": token.expires_at.isoformat(),
+    }
     assert secret not in str(event.detail)
     later = client.get(reverse("admin-user", kwargs={"user_id": person.pk}))
     assert secret not in later.content.decode()

@@ -39,10 +39,21 @@ def prepare_portal(data_dir: str | Path) -> None:
 
 
 def serve_portal(host: str, port: int) -> None:
-    """Serve the portal (already prepared) until interrupted."""
+    """Serve the portal (already prepared) until interrupted. Behind a TLS proxy
+    (``CLD_BEHIND_TLS_PROXY=1``) the proxy's ``X-Forwarded-Proto`` and
+    ``X-Forwarded-For`` are believed from ``CLD_TRUSTED_PROXY`` (127.0.0.1 unless
+    set) only; waitress drops them from anyone else."""
+    from django.conf import settings
     from waitress import serve as waitress_serve
 
     from cld.portal.wsgi import application
 
+    proxy: dict[str, object] = {}
+    if settings.CLD_BEHIND_TLS_PROXY:
+        proxy = {
+            "trusted_proxy": settings.CLD_TRUSTED_PROXY,
+            "trusted_proxy_headers": "x-forwarded-proto x-forwarded-for",
+            "trusted_proxy_count": 1,
+        }
     typer.echo(f"Serving the portal on http://{host}:{port}/ (Ctrl-C stops it)")
-    waitress_serve(application, host=host, port=port, threads=8)
+    waitress_serve(application, host=host, port=port, threads=8, **proxy)

@@ -3,6 +3,7 @@ token). Each change is recorded in the audit log."""
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ import typer
 from cld.cli.options import ByOption, DataDirOption, open_area, who
 from cld.cli.serve_command import prepare_portal
 from cld.engine.errors import ExitCode, UsageError
+from cld.portal.accounts.token_lifetime import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 
 app = typer.Typer(
     name="users",
@@ -76,18 +78,34 @@ def add(
 
 @app.command("token")
 def token(
-    data_dir: DataDirOption, username: UsernameArgument, by: ByOption = None
+    data_dir: DataDirOption,
+    username: UsernameArgument,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days",
+            help=f"How many days the token works (1 to {MAX_TOKEN_DAYS}).",
+            min=1,
+            max=MAX_TOKEN_DAYS,
+        ),
+    ] = DEFAULT_TOKEN_DAYS,
+    by: ByOption = None,
 ) -> int:
-    """Issue a new API token for the user (their earlier one stops working). The
-    token is the last line printed, shown once."""
+    """Issue a new API token for the user (their earlier one stops working),
+    working for --days days (90 unless given). The token is the last line
+    printed, shown once."""
     _, registry = open_area(data_dir)
     _portal(data_dir)
     from cld.portal.accounts.actions import issue_token
 
-    secret = issue_token(registry, username, by=who(by))
-    typer.echo(f"✓ new API token for {username} (shown once; send it as")
+    issued = issue_token(registry, username, days=days, by=who(by))
+    expires = issued.expires_at.astimezone(dt.UTC)
+    typer.echo(
+        f"✓ new API token for {username}, working until "
+        f"{expires:%Y-%m-%d %H:%M} UTC ({days} days; shown once; send it as"
+    )
     typer.echo("  'Authorization: Bearer TOKEN'):")
-    typer.echo(secret)
+    typer.echo(issued.secret)
     return ExitCode.OK
 
 

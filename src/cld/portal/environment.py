@@ -7,18 +7,24 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 from sqlalchemy.engine import make_url
 
 from cld.pipeline.data_area import REGISTRY_FILE
+from cld.pipeline.pseudonym_key import KEY_ENV, production_key_weakness
+from cld.pipeline.secret_strength import new_secret_hint, weakness
 from cld.pipeline.storage.location import local_path, scheme_of
 
 ENVIRONMENTS = ("production", "development", "test")
 PRODUCTION_NEEDS = ("DJANGO_SECRET_KEY", "CLD_PSEUDONYM_KEY", "DATABASE_URL")
 DEVELOPMENT_ONLY_KEY = "insecure-development-only-secret-key-never-use-in-production"
 """Development and tests only: it says what it is, and production refuses to run
-without a real one."""
+with it (or any other key written in the repository)."""
+MIN_SECRET_KEY = 50
+"""Django's own check (security.W009) asks for 50 characters at least."""
+YEAR = 365 * 24 * 60 * 60
 
 
 def environment(env: Mapping[str, str] = os.environ) -> str:
@@ -39,6 +45,22 @@ def require_production_settings(env: Mapping[str, str] = os.environ) -> None:
             + ", ".join(missing)
             + " set in the environment; the portal will not start without "
             + ("it" if len(missing) == 1 else "them")
+        )
+    problems = [
+        weakness(
+            "DJANGO_SECRET_KEY",
+            env["DJANGO_SECRET_KEY"],
+            minimum=MIN_SECRET_KEY,
+            known=(DEVELOPMENT_ONLY_KEY,),
+        ),
+        production_key_weakness(env[KEY_ENV]),
+    ]
+    found = [problem for problem in problems if problem]
+    if found:
+        raise ImproperlyConfigured(
+            "CLD_ENV=production refuses weak secrets: "
+            + "; ".join(found)
+            + f" ({new_secret_hint()}). The portal will not start."
         )
 
 
@@ -98,8 +120,72 @@ def _sqlite(path: Path) -> dict[str, Any]:
 
 
 def hosts(env: Mapping[str, str] = os.environ) -> list[str]:
-    text = env.get("DJANGO_ALLOWED_HOSTS", "") or "localhost,127.0.0.1"
-    return [host.strip() for host in text.split(",") if host.strip()]
+    """``ALLOWED_HOSTS``: ``CLD_ALLOWED_HOSTS`` (or its older name
+    ``DJANGO_ALLOWED_HOSTS``; loopback when neither is set) and the host of each
+    public URL."""
+    text = (
+        env.get("CLD_ALLOWED_HOSTS", "")
+        or env.get("DJANGO_ALLOWED_HOSTS", "")
+        or "localhost,127.0.0.1"
+    )
+    named = [host.strip() for host in text.split(",") if host.strip()]
+    for origin in trusted_origins(env):
+        host = urlsplit(origin).hostname or ""
+        if host and host not in named:
+            named.append(host)
+    return named
+
+
+def trusted_origins(env: Mapping[str, str] = os.environ) -> list[str]:
+    """``CSRF_TRUSTED_ORIGINS``: the origin (``https://host[:port]``) of
+    ``CLD_PUBLIC_URL``, the address people use, and of each URL in
+    ``CLD_TRUSTED_ORIGINS`` (comma-separated)."""
+    origins: list[str] = []
+    for name in ("CLD_PUBLIC_URL", "CLD_TRUSTED_ORIGINS"):
+        for text in env.get(name, "").split(","):
+            if text.strip():
+                origin = _origin(name, text.strip())
+                if origin not in origins:
+                    origins.append(origin)
+    return origins
+
+
+def _origin(name: str, text: str) -> str:
+    parts = urlsplit(text)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise ImproperlyConfigured(
+            f"{name}: {text!r} is not an address such as https://cld.example.org"
+        )
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def behind_tls_proxy(env: Mapping[str, str] = os.environ) -> bool:
+    """``CLD_BEHIND_TLS_PROXY=1``: a proxy in front terminates HTTPS and says so
+    with ``X-Forwarded-Proto``; the portal must then be reachable only through
+    it."""
+    return _switch(env, "CLD_BEHIND_TLS_PROXY")
+
+
+def hsts_seconds(production: bool, env: Mapping[str, str] = os.environ) -> int:
+    """``CLD_HSTS_SECONDS``: how long browsers keep to HTTPS (a year in
+    production unless set; none elsewhere)."""
+    text = env.get("CLD_HSTS_SECONDS", "").strip()
+    if not text:
+        return YEAR if production else 0
+    if not text.isdigit():
+        raise ImproperlyConfigured(
+            f"CLD_HSTS_SECONDS={text!r}: give a whole number of seconds"
+        )
+    return int(text)
+
+
+def _switch(env: Mapping[str, str], name: str) -> bool:
+    text = env.get(name, "").strip().lower()
+    if text in ("", "0", "off", "false", "no"):
+        return False
+    if text in ("1", "on", "true", "yes"):
+        return True
+    raise ImproperlyConfigured(f"{name}={text!r}: use 1 or 0")
 
 
 OIDC_NEEDS = (

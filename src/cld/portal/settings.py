@@ -1,6 +1,6 @@
 """Django settings, from the environment (``environment.py``). Production fails
-closed: without a secret key, the pseudonym key and a database URL it will not
-start."""
+closed: without a secret key, the pseudonym key and a database URL, or with a weak
+or committed secret, it will not start."""
 
 from __future__ import annotations
 
@@ -22,6 +22,17 @@ CLD_DEMO = not PRODUCTION and os.environ.get("CLD_DEMO", "") == "1"
 """The demo (``make demo``): synthetic data, second factor off, said on every page."""
 DEBUG = not PRODUCTION and os.environ.get("CLD_DEBUG", "") == "1"
 ALLOWED_HOSTS = environment.hosts()
+CSRF_TRUSTED_ORIGINS = environment.trusted_origins()
+CLD_BEHIND_TLS_PROXY = environment.behind_tls_proxy()
+"""Behind a proxy that terminates HTTPS (``CLD_BEHIND_TLS_PROXY=1``): its
+``X-Forwarded-Proto`` says a request came over HTTPS (``cld serve`` trusts it, and
+``X-Forwarded-For``, from ``CLD_TRUSTED_PROXY`` only), and plain HTTP is
+redirected to HTTPS, the health check apart."""
+CLD_TRUSTED_PROXY = os.environ.get("CLD_TRUSTED_PROXY", "").strip() or "127.0.0.1"
+if CLD_BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -39,6 +50,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "cld.portal.security.ContentSecurityPolicyMiddleware",
+    "cld.portal.security.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -70,8 +82,10 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Argon2id within a memory budget, at most two hashes at a time (hashing.py);
+# hashes of Django's own Argon2 hasher still verify and are upgraded at sign-in.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "cld.portal.accounts.hashing.BoundedArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -126,12 +140,15 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SAMESITE = "Lax"
 
-# Headers: no sniffing, no framing, a strict CSP (security.py), HSTS in production.
+# Headers: no sniffing, no framing, a strict CSP and no-store on every page and
+# download that is not a static file (security.py; static files get the same
+# headers from WhiteNoise, wsgi.py), HSTS in production.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_HSTS_SECONDS = 31536000 if PRODUCTION else 0
+SECURE_HSTS_SECONDS = environment.hsts_seconds(PRODUCTION)
+"""Sent on HTTPS responses only (behind a proxy, once it says HTTPS)."""
 SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "

@@ -11,6 +11,7 @@ leaves it, and the log says "cli")."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +25,7 @@ from cld.engine.errors import UsageError
 from cld.pipeline.registry import Registry
 from cld.portal.accounts.models import Membership, Token
 from cld.portal.accounts.roles import ROLES, Admin, Scope
+from cld.portal.accounts.token_lifetime import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 
 ADMIN = Admin.name
 
@@ -111,20 +113,39 @@ def add_user(
     )
 
 
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new API token: its secret (shown once, never stored) and when it stops
+    working."""
+
+    secret: str
+    expires_at: dt.datetime
+
+
 def issue_token(
-    registry: Registry, username: str, *, by: str, source: str | None = None
-) -> str:
-    """A new API token for ``username`` (replacing any earlier one); the secret is
-    returned once, only its digest is kept."""
+    registry: Registry,
+    username: str,
+    *,
+    by: str,
+    days: int = DEFAULT_TOKEN_DAYS,
+    source: str | None = None,
+) -> IssuedToken:
+    """A new API token for ``username`` (replacing any earlier one), valid for
+    ``days``; the secret is returned once, only its digest is kept."""
+    if not 1 <= days <= MAX_TOKEN_DAYS:
+        raise UsageError(f"an API token lasts 1 to {MAX_TOKEN_DAYS} days, not {days}")
     users = get_user_model()
     user = users.objects.filter(username=username, is_active=True).first()
     if user is None:
         raise UsageError(f"no active user {username!r}")
-    _, secret = Token.issue(user)
+    token, secret = Token.issue(user, days=days)
     registry.record(
-        "api_token_issued", by=by, detail={"username": username}, source=source
+        "api_token_issued",
+        by=by,
+        detail={"username": username, "expires": token.expires_at.isoformat()},
+        source=source,
     )
-    return secret
+    return IssuedToken(secret=secret, expires_at=token.expires_at)
 
 
 def change_member(

@@ -186,7 +186,7 @@ def _issue_token(
     """A new token, shown on this response only (never cached, never stored:
     only its digest is kept)."""
     try:
-        secret = actions.issue_token(
+        issued = actions.issue_token(
             found,
             person.username,
             by=request.user.get_username(),
@@ -195,7 +195,7 @@ def _issue_token(
     except UsageError as exc:
         context["problem"] = str(exc)
         return render(request, USER_PAGE, context, status=400)
-    context["new_token"] = secret
+    context["new_token"] = issued.secret
     context["token"] = Token.objects.filter(user=person).first()
     return render(request, USER_PAGE, context)
 

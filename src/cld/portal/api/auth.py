@@ -1,13 +1,16 @@
 """Bearer-token authentication for the API: ``Authorization: Bearer TOKEN``.
 
-No token, a bad one, or one of a deactivated person or of someone without a role
-answers 401 (with ``WWW-Authenticate: Bearer``); a role without the permission
+No token, a bad one, an expired one (saying when it expired), or one of a
+deactivated person or of someone without a role answers 401 (with
+``WWW-Authenticate: Bearer``); a role without the permission
 answers 403. Each refusal is recorded as refused. Sessions and cookies play no
 part, so the API needs no CSRF token."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -48,14 +51,11 @@ def api_requires(permission: Permission) -> Callable[[View], View]:
             request: HttpRequest, *args: Any, **kwargs: Any
         ) -> HttpResponseBase:
             user = _bearer_user(request)
-            request.user = user or AnonymousUser()  # a session cookie counts not
-            if user is None:
-                record_refusal(request, "api_refused", reason="no valid token")
-                return problem(
-                    401,
-                    "give a valid API token: Authorization: Bearer TOKEN",
-                    WWW_Authenticate='Bearer realm="cld"',
-                )
+            if isinstance(user, Refusal):
+                request.user = AnonymousUser()  # a session cookie counts not
+                record_refusal(request, "api_refused", reason=user.reason)
+                return problem(401, user.message, WWW_Authenticate='Bearer realm="cld"')
+            request.user = user
             if not can_do(user, permission):
                 record_refusal(request, "api_refused", reason=f"needs {permission}")
                 return problem(403, "your role does not allow this")
@@ -67,13 +67,34 @@ def api_requires(permission: Permission) -> Callable[[View], View]:
     return mark
 
 
+@dataclass(frozen=True)
+class Refusal:
+    reason: str
+    """For the audit log."""
+    message: str
+    """For the caller."""
+
+
+NO_VALID_TOKEN = Refusal(
+    "no valid token", "give a valid API token: Authorization: Bearer TOKEN"
+)
+
+
 def _bearer_user(request: HttpRequest) -> Any:
+    """The token's user, or the :class:`Refusal` saying why there is none."""
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
-        return None
+        return NO_VALID_TOKEN
     token = Token.find(secret.strip())
     if token is None or membership_of(token.user) is None:
-        return None
+        return NO_VALID_TOKEN
+    if token.expired:
+        when = f"{token.expires_at.astimezone(dt.UTC):%Y-%m-%d %H:%M} UTC"
+        return Refusal(
+            "expired token",
+            f"this API token expired on {when}; ask an administrator for a new "
+            "one (cld users token, or the person's page)",
+        )
     Token.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
