@@ -15,12 +15,14 @@ from django.core.exceptions import ImproperlyConfigured
 
 from cld.engine.errors import KeyMissingError
 from cld.pipeline.pseudonym_key import DEMO_KEY_TEXT, key_from_environment
+from cld.pipeline.registry.audit_key import DEVELOPMENT_AUDIT_KEY
 from cld.portal import environment
 
 PRODUCTION = {
     "CLD_ENV": "production",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(48),  # made here, never committed
     "CLD_PSEUDONYM_KEY": secrets.token_urlsafe(32),
+    "CLD_AUDIT_KEY": secrets.token_urlsafe(32),
     "DATABASE_URL": "postgresql://cld@db.example/cld",
 }
 PROXY_VARIABLES = (
@@ -120,6 +122,7 @@ def test_an_object_store_data_area_needs_database_url() -> None:
 
 WEAK = {
     "the committed development key": environment.DEVELOPMENT_ONLY_KEY,
+    "the development audit key": DEVELOPMENT_AUDIT_KEY,
     "the demo's pseudonym key": DEMO_KEY_TEXT,
     "the tests' pseudonym key": "test-only-pseudonym-key-not-a-secret-0123456789",
     "Django's generated insecure key": "django-insecure-" + secrets.token_urlsafe(40),
@@ -130,6 +133,7 @@ WEAK = {
 }
 WHAT_IS_WRONG = {
     "the committed development key": "is a value written in the repository",
+    "the development audit key": "is a value written in the repository",
     "the demo's pseudonym key": "is a value written in the repository",
     "the tests' pseudonym key": "is a value written in the repository",
     "Django's generated insecure key": "is a key Django made for development",
@@ -138,7 +142,7 @@ WHAT_IS_WRONG = {
     "a counting run": "has a run of 8 or more repeated or consecutive characters",
     "a short pattern repeated": "repeats a short pattern",
 }
-MINIMUM = {"DJANGO_SECRET_KEY": 50, "CLD_PSEUDONYM_KEY": 32}
+MINIMUM = {"DJANGO_SECRET_KEY": 50, "CLD_PSEUDONYM_KEY": 32, "CLD_AUDIT_KEY": 32}
 
 
 @pytest.mark.parametrize("variable", list(MINIMUM))

@@ -179,6 +179,7 @@ def proxied(tmp_path: Path) -> Iterator[Proxied]:
         CLD_ENV="production",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(48),
         CLD_PSEUDONYM_KEY=secrets.token_urlsafe(32),
+        CLD_AUDIT_KEY=secrets.token_urlsafe(32),
         DATABASE_URL=f"sqlite:///{data / 'registry.sqlite'}",
         CLD_BEHIND_TLS_PROXY="1",
         CLD_PUBLIC_URL=f"https://127.0.0.1:{https}",

@@ -14,11 +14,18 @@ from sqlalchemy.engine import make_url
 
 from cld.pipeline.data_area import REGISTRY_FILE
 from cld.pipeline.pseudonym_key import KEY_ENV, production_key_weakness
+from cld.pipeline.registry.audit_key import AUDIT_KEY_ENV, DEVELOPMENT_AUDIT_KEY
+from cld.pipeline.registry.audit_key import MIN_LENGTH as AUDIT_KEY_LENGTH
 from cld.pipeline.secret_strength import new_secret_hint, weakness
 from cld.pipeline.storage.location import local_path, scheme_of
 
 ENVIRONMENTS = ("production", "development", "test")
-PRODUCTION_NEEDS = ("DJANGO_SECRET_KEY", "CLD_PSEUDONYM_KEY", "DATABASE_URL")
+PRODUCTION_NEEDS = (
+    "DJANGO_SECRET_KEY",
+    "CLD_PSEUDONYM_KEY",
+    AUDIT_KEY_ENV,
+    "DATABASE_URL",
+)
 DEVELOPMENT_ONLY_KEY = "insecure-development-only-secret-key-never-use-in-production"
 """Development and tests only: it says what it is, and production refuses to run
 with it (or any other key written in the repository)."""
@@ -54,6 +61,12 @@ def require_production_settings(env: Mapping[str, str] = os.environ) -> None:
             known=(DEVELOPMENT_ONLY_KEY,),
         ),
         production_key_weakness(env[KEY_ENV]),
+        weakness(
+            AUDIT_KEY_ENV,
+            env[AUDIT_KEY_ENV],
+            minimum=AUDIT_KEY_LENGTH,
+            known=(DEVELOPMENT_AUDIT_KEY,),
+        ),
     ]
     found = [problem for problem in problems if problem]
     if found:
