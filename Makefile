@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-data
 
-.PHONY: install demo test lint typecheck unit bench clean
+.PHONY: install demo test check lint typecheck unit fast bench clean
 
 install: $(STAMP)
 
@@ -32,10 +32,18 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Every test, on as many processes as the machine has cores (pytest-xdist).
 unit: install
-	$(BIN)/pytest --cov=cld --cov-branch --cov-report=term:skip-covered --cov-fail-under=94
+	$(BIN)/pytest --numprocesses=auto --cov=cld --cov-branch \
+		--cov-report=term:skip-covered --cov-fail-under=94
+
+# The inner loop: unit and spec tests, nothing slow or end to end (under 3 minutes).
+fast: install
+	$(BIN)/pytest --numprocesses=auto tests/unit tests/spec -m "not slow and not functional"
 
 test: lint typecheck unit
+
+check: lint typecheck fast
 
 bench: install
 	$(BIN)/cld bench

@@ -17,6 +17,8 @@ from cld.cli.app import run
 from cld.governance.authorities import authorities
 from cld.synthetic.cin_census import write_cin_census
 
+pytestmark = pytest.mark.slow
+
 
 def test_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code = run(

@@ -14,6 +14,8 @@ import pytest
 from cld.benchmarks.benchmark import bench_file_name
 from cld.cli.app import run
 
+pytestmark = pytest.mark.slow
+
 STAGES = ["read", "conform", "issues", "total"]
 
 

@@ -103,6 +103,7 @@ def test_years_are_read_as_councils_write_them() -> None:
         parse_years("2026-2027")
 
 
+@pytest.mark.slow
 def test_demo_generates_validates_and_reports_for_every_authority(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
