@@ -13,6 +13,9 @@
                                  each authority's published, degraded tables
       current/.snapshots/<LA>/<session>/
                                  what current/<LA> points to (swapped atomically)
+      current/.snapshots/<LA>/.<session>.lease
+                                 held by whoever reads that snapshot
+                                 (:mod:`cld.pipeline.snapshot_leases`)
       current/.locks/<LA>.lock   one session at a time publishes for an authority
       outputs/<use case>/        the pan-London outputs of each use case (a link to
                                  its latest build, switched atomically)
@@ -51,8 +54,14 @@ LOCKS = ".locks"
 @dataclass(frozen=True)
 class DataArea:
     root: Path
+    """The area's folder (the mirror's, on object storage), always absolute:
+    made so here, so a relative path given by a person or a setting cannot make
+    two spellings of one folder."""
     remote: RemoteArea | None = None
     """The object store the area lives in; None for a folder."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root).resolve())
 
     @property
     def location(self) -> str:

@@ -1,0 +1,148 @@
+"""Switching a link to a new snapshot (:func:`switch_snapshot`) and the leases
+readers hold on snapshots (:mod:`cld.pipeline.snapshot_leases`): what a switch
+keeps, what it removes and when, and what a failure leaves."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cld.pipeline.data_area import DataArea, open_data_area
+from cld.pipeline.publish import files_in, snapshot_files, switch_snapshot
+from cld.pipeline.snapshot_leases import held, lease_path
+from cld.pipeline.storage.location import local_path, mirror_folder
+
+
+def _file(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(text)
+    return folder / name
+
+
+def _kept(snapshots: Path) -> list[str]:
+    """The snapshot folders in ``snapshots`` (not lease files)."""
+    return sorted(p.name for p in snapshots.iterdir() if not p.name.startswith("."))
+
+
+@pytest.mark.parametrize("spelling", ["relative", "dotdot"])
+def test_a_switch_given_relative_paths_keeps_the_live_snapshot_s_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spelling: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "elsewhere").mkdir()
+    base = Path("current" if spelling == "relative" else "elsewhere/../current")
+    base.mkdir(exist_ok=True)
+    link, snapshots = base / "CAM", base / ".snapshots" / "CAM"
+    switch_snapshot(link, snapshots, "one", add={"a.txt": _file(tmp_path, "a", "A")})
+    switch_snapshot(link, snapshots, "two", add={"b.txt": _file(tmp_path, "b", "B")})
+    assert {rel: p.read_text() for rel, p in snapshot_files(link).items()} == {
+        "a.txt": "A",
+        "b.txt": "B",
+    }
+    assert _kept(snapshots) == [link.resolve().name]
+
+
+def test_a_data_area_s_folder_is_absolute_however_it_is_given(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "work").mkdir()
+    for given in ("data", "./data", "work/../data", str(tmp_path / "data")):
+        assert DataArea(Path(given)).root == tmp_path / "data"
+        assert open_data_area(given).root == tmp_path / "data"
+        assert local_path(given) == tmp_path / "data"
+    monkeypatch.setenv("CLD_WORK_DIR", "work/../mirrors")
+    assert mirror_folder("s3://bucket/area").parent == tmp_path / "mirrors"
+
+
+def test_a_snapshot_a_reader_holds_outlives_the_switch_and_goes_when_let_go(
+    tmp_path: Path,
+) -> None:
+    link, snapshots = tmp_path / "current" / "CAM", tmp_path / "snapshots"
+    link.parent.mkdir()
+    first = switch_snapshot(
+        link, snapshots, "one", add={"a": _file(tmp_path, "a", "1")}
+    )
+    with held(link) as reading:
+        assert reading == first
+        switch_snapshot(link, snapshots, "two", add={"a": _file(tmp_path, "b", "2")})
+        switch_snapshot(link, snapshots, "three", add={"c": _file(tmp_path, "c", "3")})
+        # both newer snapshots are published; the one being read is still whole
+        assert files_in(reading)["a"].read_text() == "1"
+        assert len(_kept(snapshots)) == 2  # the one read and the current one
+    assert _kept(snapshots) == [link.resolve().name]  # the reader let it go
+    assert not lease_path(first).exists()
+
+
+def test_a_reader_that_died_holding_a_snapshot_does_not_keep_it(
+    tmp_path: Path,
+) -> None:
+    link, snapshots = tmp_path / "current" / "CAM", tmp_path / "snapshots"
+    link.parent.mkdir()
+    first = switch_snapshot(
+        link, snapshots, "one", add={"a": _file(tmp_path, "a", "1")}
+    )
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from pathlib import Path\n"
+            "from cld.pipeline.snapshot_leases import held\n"
+            "with held(Path(sys.argv[1])):\n"
+            "    print('held', flush=True); sys.stdin.read()\n",
+            str(link),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+    ) as reader:
+        try:
+            assert reader.stdout is not None
+            assert reader.stdout.readline() == b"held\n"
+            switch_snapshot(
+                link, snapshots, "two", add={"a": _file(tmp_path, "b", "2")}
+            )
+            assert first.is_dir()  # the reader holds it
+        finally:
+            reader.send_signal(signal.SIGKILL)  # dies without letting go
+            reader.wait()
+    switch_snapshot(link, snapshots, "three", add={"a": _file(tmp_path, "c", "3")})
+    assert not first.exists()  # the next change removed it
+    assert _kept(snapshots) == [link.resolve().name]
+
+
+def test_a_failed_switch_leaves_the_link_and_nothing_half_built(
+    tmp_path: Path,
+) -> None:
+    link, snapshots = tmp_path / "outputs" / "pan", tmp_path / "builds"
+    link.parent.mkdir()
+
+    def fail() -> None:
+        raise RuntimeError("injected")
+
+    with pytest.raises(RuntimeError):  # the first ever: nothing is left at all
+        switch_snapshot(
+            link, snapshots, "one", add={"a": _file(tmp_path, "a", "1")}, on_built=fail
+        )
+    assert not link.exists() and not link.is_symlink()
+    assert list(snapshots.iterdir()) == []
+    first = switch_snapshot(
+        link, snapshots, "one", add={"a": _file(tmp_path, "a", "1")}
+    )
+    with pytest.raises(RuntimeError):
+        switch_snapshot(
+            link,
+            snapshots,
+            "two",
+            add={"a": _file(tmp_path, "b", "2")},
+            keep=False,
+            on_built=fail,
+        )
+    assert link.resolve() == first and (link / "a").read_text() == "1"
+    assert _kept(snapshots) == [first.name]
+    assert [p.name for p in snapshots.iterdir() if p.name.endswith(".partial")] == []
