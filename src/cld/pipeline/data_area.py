@@ -132,6 +132,39 @@ class DataArea:
                 f"{self.root} is not a data area (no {', '.join(missing)}); "
                 f"run `cld init --data-dir {self.root}` first"
             )
+        self.check_links()
+
+    def check_links(self) -> None:
+        """Refuse an area whose ``current/<LA>`` or ``outputs/<use case>`` is
+        not a link to a snapshot: a copy made by a tool that followed the links
+        (``cp -rL``, some backups) has folders there, which the platform would
+        read as nothing published."""
+        for folder, what, snapshots in (
+            (self.current, "current/<LA>", f"current/{SNAPSHOTS}/<LA>/"),
+            (self.outputs, "outputs/<use case>", "outputs/.builds/<use case>/"),
+        ):
+            if not folder.is_dir():
+                continue
+            for entry in sorted(folder.iterdir()):
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_symlink() and entry.is_dir():
+                    continue
+                if entry.is_symlink():
+                    raise UsageError(
+                        f"{entry} is a link to a snapshot that is missing: {what} "
+                        f"should be a symbolic link to a snapshot in {snapshots}. "
+                        "The area is incomplete; restore it from a whole copy "
+                        "(see docs/data-area.md, backing up and restoring)"
+                    )
+                raise UsageError(
+                    f"{entry} is a {'folder' if entry.is_dir() else 'file'}, not a "
+                    f"link: {what} should be a symbolic link to a snapshot in "
+                    f"{snapshots}. The data area was probably copied by a tool "
+                    "that follows links (cp -rL, some backups); restore it from a "
+                    "copy that keeps them (tar, cp -a, rsync -a; see "
+                    "docs/data-area.md, backing up and restoring)"
+                )
 
     # immutable folders (a session's archive, signed agreements) --------------
     def fetch(self, folder: Path, *, again: bool = False) -> Path:
