@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from cld.pipeline import snapshot_leases
 from cld.pipeline.data_area import DataArea, open_data_area
 from cld.pipeline.publish import files_in, snapshot_files, switch_snapshot
 from cld.pipeline.snapshot_leases import held, lease_path
@@ -146,3 +147,32 @@ def test_a_failed_switch_leaves_the_link_and_nothing_half_built(
     assert link.resolve() == first and (link / "a").read_text() == "1"
     assert _kept(snapshots) == [first.name]
     assert [p.name for p in snapshots.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_a_reader_that_resolved_a_snapshot_just_removed_reads_the_next_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The portal's listing of an authority's tables (``current_files``) while a
+    session switches: the snapshot the reader resolved goes before it takes its
+    lease; it resolves the link again instead of failing."""
+    link, snapshots = tmp_path / "current" / "CAM", tmp_path / "snapshots"
+    link.parent.mkdir()
+    first = switch_snapshot(
+        link, snapshots, "one", add={"a": _file(tmp_path, "a", "1")}
+    )
+    open_lease = snapshot_leases._open_lease
+    switched: list[Path] = []
+
+    def switch_first(snapshot: Path) -> object:
+        if not switched:  # a session publishes between resolving and the lease
+            switched.append(snapshot)
+            switch_snapshot(
+                link, snapshots, "two", add={"b": _file(tmp_path, "b", "2")}
+            )
+        return open_lease(snapshot)
+
+    monkeypatch.setattr(snapshot_leases, "_open_lease", switch_first)
+    files = snapshot_files(link)
+    assert not first.exists()  # nobody held it: removed at the switch
+    assert {rel: p.read_text() for rel, p in files.items()} == {"a": "1", "b": "2"}
+    assert switched == [first] and link.resolve() != first
