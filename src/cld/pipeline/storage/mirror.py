@@ -149,6 +149,8 @@ class RemoteArea:
         """Make the mirror's ``link`` point to a local copy of the snapshot the
         store's pointer names (removing it when the store has none)."""
         pointer = self.read_pointer(link)
+        if link.is_symlink() and not link.exists():  # the mirror is a cache:
+            link.unlink()  # a link whose snapshot was removed is fetched again
         with held(link) as old:  # linked from below; removed once let go
             if pointer is None:  # the store has none (any more): nor has the mirror
                 if old is not None:
