@@ -38,6 +38,7 @@ from pathlib import Path
 
 from cld.engine.errors import UsageError
 from cld.pipeline.registry.database import DATABASE_URL_ENV
+from cld.pipeline.snapshot_leases import tidy
 from cld.pipeline.storage.location import local_path, mirror_folder, scheme_of
 from cld.pipeline.storage.mirror import RemoteArea
 
@@ -49,6 +50,9 @@ SNAPSHOTS = ".snapshots"
 """Under ``current/``: each authority's snapshots (``current/<LA>`` links to one)."""
 LOCKS = ".locks"
 """Under ``current/``: each authority's lock file (``<LA>.lock``)."""
+BUILDS = ".builds"
+"""Under ``outputs/``: each use case's builds (``outputs/<use case>`` links to
+one)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,7 @@ class DataArea:
                 snapshots=self.current / SNAPSHOTS,
                 locks=self.current / LOCKS,
             )
+            self.tidy()
             return
         missing = [name for name in AREAS if not (self.root / name).is_dir()]
         if missing:
@@ -133,6 +138,20 @@ class DataArea:
                 f"run `cld init --data-dir {self.root}` first"
             )
         self.check_links()
+        self.tidy()
+
+    def tidy(self) -> None:
+        """Remove the snapshots and builds no link points to and no reader holds
+        any more (one whose reader died holding it), and what crashed changes
+        left, for every link no change is under way for."""
+        for folder, snapshots in (
+            (self.current, self.current / SNAPSHOTS),
+            (self.outputs, self.outputs / BUILDS),
+        ):
+            if folder.is_dir():
+                for link in sorted(folder.iterdir()):
+                    if link.is_symlink() and not link.name.startswith("."):
+                        tidy(link, snapshots / link.name)
 
     def check_links(self) -> None:
         """Refuse an area whose ``current/<LA>`` or ``outputs/<use case>`` is
@@ -141,7 +160,7 @@ class DataArea:
         read as nothing published."""
         for folder, what, snapshots in (
             (self.current, "current/<LA>", f"current/{SNAPSHOTS}/<LA>/"),
-            (self.outputs, "outputs/<use case>", "outputs/.builds/<use case>/"),
+            (self.outputs, "outputs/<use case>", f"outputs/{BUILDS}/<use case>/"),
         ):
             if not folder.is_dir():
                 continue

@@ -30,7 +30,7 @@ from sqlalchemy import Engine
 from cld.pipeline.atomic import point_link
 from cld.pipeline.data_area import LOCKS, SNAPSHOTS, DataArea
 from cld.pipeline.registry.locks import database_lock
-from cld.pipeline.snapshot_leases import held, linked, sweep
+from cld.pipeline.snapshot_leases import held, linked, sweep, switching
 from cld.pipeline.storage.mirror import RemoteArea
 
 
@@ -158,7 +158,8 @@ def switch_snapshot(
     link = link.parent.resolve() / link.name
     snapshots.mkdir(parents=True, exist_ok=True)
     snapshots = snapshots.resolve()
-    with held(link) as old:
+    # tidying waits for a switch; readers never do
+    with switching(link), held(link) as old:
         sweep(snapshots, old)
         new = snapshots / f"{name}-{secrets.token_hex(3)}"
         building = snapshots / f".{new.name}.partial"

@@ -15,6 +15,12 @@ A snapshot is removed by renaming it to a hidden name first (while the exclusive
 lock is held) and deleting that; a reader that resolved the link just before
 finds the snapshot either whole or gone, and when it is gone resolves the link
 again.
+
+Whoever changes a link's snapshots (a switch, a mirror's pull, tidying) holds the
+link's switch lock, ``.<link>.switch.lock`` beside the link (:func:`switching`),
+so that tidying never takes a snapshot another is about to switch to for a
+leftover. Opening the data area tidies every link whose switch lock is free
+(:func:`tidy`): a snapshot whose reader died holding it goes then at the latest.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from cld.engine.errors import UsageError
 
 LEASE = ".lease"
 REMOVING = ".removing"
+SWITCH_LOCK = ".switch.lock"
 TRIES = 20
 """Times a reader resolves a link again when the snapshot went away in between
 (each time a newer one replaced it)."""
@@ -118,22 +125,46 @@ def retire(snapshot: Path) -> bool:
     return True
 
 
-def sweep(snapshots: Path, keep: Path | None, *, building: bool = True) -> None:
-    """Tidy the folder of a link's snapshots: retire every snapshot but ``keep``
-    (a reader's is left to it), finish removals a crash interrupted, drop lease
-    files of snapshots that are gone, and (``building``) remove what a crashed
-    change was building (call that only while no change can be building)."""
+@contextmanager
+def switching(link: Path, *, wait: bool = True) -> Iterator[bool]:
+    """Hold the right to change ``link``'s snapshots (True), or, when ``wait``
+    is false and another holds it, False at once."""
+    path = link.parent / f".{link.name}{SWITCH_LOCK}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("ab") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def tidy(link: Path, snapshots: Path) -> None:
+    """:func:`sweep` ``link``'s snapshots unless a change of it is under way."""
+    with switching(link, wait=False) as mine:
+        if mine and snapshots.is_dir():
+            sweep(snapshots, linked(link))
+
+
+def sweep(snapshots: Path, keep: Path | None) -> None:
+    """Tidy the folder of a link's snapshots (the caller holds
+    :func:`switching`): retire every snapshot but ``keep`` (one a reader holds
+    is left to it), remove what a crashed change was building and what a crashed
+    removal left, and drop lease files of snapshots that are gone."""
     for entry in sorted(snapshots.iterdir()):
         name = entry.name
         if name.endswith(LEASE) and name.startswith("."):
             if not (snapshots / name[1 : -len(LEASE)]).is_dir():
                 _drop_lease(entry)
         elif name.startswith("."):
-            if building or name.endswith(REMOVING):
-                if entry.is_dir() and not entry.is_symlink():
-                    shutil.rmtree(entry, ignore_errors=True)
-                else:
-                    entry.unlink(missing_ok=True)
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
         elif keep is None or entry.resolve() != keep:
             retire(entry)
 

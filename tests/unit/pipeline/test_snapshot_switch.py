@@ -8,13 +8,15 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from cld.pipeline import snapshot_leases
 from cld.pipeline.data_area import DataArea, open_data_area
-from cld.pipeline.publish import files_in, snapshot_files, switch_snapshot
+from cld.pipeline.publish import files_in, publish, snapshot_files, switch_snapshot
 from cld.pipeline.snapshot_leases import held, lease_path
 from cld.pipeline.storage.location import local_path, mirror_folder
 
@@ -80,14 +82,10 @@ def test_a_snapshot_a_reader_holds_outlives_the_switch_and_goes_when_let_go(
     assert not lease_path(first).exists()
 
 
-def test_a_reader_that_died_holding_a_snapshot_does_not_keep_it(
-    tmp_path: Path,
-) -> None:
-    link, snapshots = tmp_path / "current" / "CAM", tmp_path / "snapshots"
-    link.parent.mkdir()
-    first = switch_snapshot(
-        link, snapshots, "one", add={"a": _file(tmp_path, "a", "1")}
-    )
+@contextmanager
+def _reader_holding(link: Path) -> Iterator[Callable[[], None]]:
+    """Another process holding the snapshot ``link`` points to; the callable
+    kills it (it dies without letting go)."""
     with subprocess.Popen(
         [
             sys.executable,
@@ -102,19 +100,63 @@ def test_a_reader_that_died_holding_a_snapshot_does_not_keep_it(
         stdout=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
     ) as reader:
+
+        def kill() -> None:
+            reader.send_signal(signal.SIGKILL)
+            reader.wait()
+
         try:
             assert reader.stdout is not None
             assert reader.stdout.readline() == b"held\n"
-            switch_snapshot(
-                link, snapshots, "two", add={"a": _file(tmp_path, "b", "2")}
-            )
-            assert first.is_dir()  # the reader holds it
+            yield kill
         finally:
-            reader.send_signal(signal.SIGKILL)  # dies without letting go
-            reader.wait()
+            kill()
+
+
+def test_a_reader_that_died_holding_a_snapshot_does_not_keep_it(
+    tmp_path: Path,
+) -> None:
+    link, snapshots = tmp_path / "current" / "CAM", tmp_path / "snapshots"
+    link.parent.mkdir()
+    first = switch_snapshot(
+        link, snapshots, "one", add={"a": _file(tmp_path, "a", "1")}
+    )
+    with _reader_holding(link) as kill:
+        switch_snapshot(link, snapshots, "two", add={"a": _file(tmp_path, "b", "2")})
+        assert first.is_dir()  # the reader holds it
+        kill()
     switch_snapshot(link, snapshots, "three", add={"a": _file(tmp_path, "c", "3")})
     assert not first.exists()  # the next change removed it
     assert _kept(snapshots) == [link.resolve().name]
+
+
+def test_opening_the_area_removes_what_a_dead_reader_held(tmp_path: Path) -> None:
+    area = DataArea(tmp_path / "data")
+    area.create()
+    first = publish(area, "CAM", "one", add={"a": _file(tmp_path, "a", "1")})
+    with _reader_holding(area.la_current("CAM")) as kill:
+        publish(area, "CAM", "two", add={"a": _file(tmp_path, "b", "2")})
+        area.check()
+        assert first.is_dir()  # held: opening the area leaves it
+        kill()
+    area.check()  # any command opening the area
+    assert not first.exists()
+    assert _kept(first.parent) == [area.la_current("CAM").resolve().name]
+
+
+def test_opening_the_area_during_a_switch_leaves_the_new_snapshot(
+    tmp_path: Path,
+) -> None:
+    """Tidying skips a link being switched: the snapshot just built, not yet
+    linked, is not a leftover."""
+    area = DataArea(tmp_path / "data")
+    area.create()
+    publish(area, "CAM", "one", add={"a": _file(tmp_path, "a", "1")})
+    new = publish(
+        area, "CAM", "two", add={"b": _file(tmp_path, "b", "2")}, on_built=area.check
+    )
+    assert new.is_dir() and area.la_current("CAM").resolve() == new
+    assert set(snapshot_files(area.la_current("CAM"))) == {"a", "b"}
 
 
 def test_a_failed_switch_leaves_the_link_and_nothing_half_built(

@@ -48,6 +48,7 @@ from cld.governance.agreements import add_years
 from cld.governance.policy import Policy
 from cld.governance.use_case import UseCase
 from cld.pipeline.atomic import sha256_of, write_bytes_atomically
+from cld.pipeline.data_area import BUILDS as BUILDS  # where its builds are kept
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.outputs.pooled import (
     READERS,
@@ -76,7 +77,6 @@ from cld.pipeline.snapshot_leases import held as snapshot_held
 MANIFEST = "manifest.json"
 LONDON = "London"
 """The row label of London totals in report tables (not an authority)."""
-BUILDS = ".builds"
 BUILDERS = 3
 """Use cases built side by side (each is independent of the others; most of the
 work is in Polars, which releases the GIL)."""

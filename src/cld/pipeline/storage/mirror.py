@@ -39,7 +39,7 @@ from typing import Any
 
 from cld.engine.errors import UsageError
 from cld.pipeline.atomic import point_link, sha256_of, write_bytes_atomically
-from cld.pipeline.snapshot_leases import held
+from cld.pipeline.snapshot_leases import held, switching
 from cld.pipeline.storage.location import open_filesystem
 
 POINTER = "pointer.json"
@@ -148,6 +148,10 @@ class RemoteArea:
     def pull_snapshot(self, link: Path, snapshots: Path) -> None:
         """Make the mirror's ``link`` point to a local copy of the snapshot the
         store's pointer names (removing it when the store has none)."""
+        with switching(link):  # one change of the link at a time
+            self._pull(link, snapshots)
+
+    def _pull(self, link: Path, snapshots: Path) -> None:
         pointer = self.read_pointer(link)
         if link.is_symlink() and not link.exists():  # the mirror is a cache:
             link.unlink()  # a link whose snapshot was removed is fetched again
