@@ -25,6 +25,7 @@ leftover. Opening the data area tidies every link whose switch lock is free
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import secrets
@@ -39,6 +40,9 @@ from cld.engine.errors import UsageError
 LEASE = ".lease"
 REMOVING = ".removing"
 SWITCH_LOCK = ".switch.lock"
+READ_ONLY = frozenset({errno.EACCES, errno.EPERM, errno.EROFS})
+"""Why a lock file may not be opened for writing: an area mounted read-only, or
+one this process may only read (an auditor's ``cld sessions verify``)."""
 TRIES = 20
 """Times a reader resolves a link again when the snapshot went away in between
 (each time a newer one replaced it)."""
@@ -60,7 +64,11 @@ def _open_lease(snapshot: Path) -> IO[bytes] | None:
     path = lease_path(snapshot)
     try:
         return path.open("ab")
-    except PermissionError:
+    except FileNotFoundError:
+        raise
+    except OSError as exc:
+        if exc.errno not in READ_ONLY:
+            raise
         try:
             return path.open("rb")
         except OSError:
@@ -130,8 +138,16 @@ def switching(link: Path, *, wait: bool = True) -> Iterator[bool]:
     """Hold the right to change ``link``'s snapshots (True), or, when ``wait``
     is false and another holds it, False at once."""
     path = link.parent / f".{link.name}{SWITCH_LOCK}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("ab") as handle:
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = path.open("ab")
+    except OSError as exc:
+        if wait or exc.errno not in READ_ONLY:
+            raise
+        yield False  # an area this process may only read: nothing to tidy
+        return
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:

@@ -4,6 +4,7 @@ keeps, what it removes and when, and what a failure leaves."""
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -11,12 +12,19 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from cld.pipeline import snapshot_leases
 from cld.pipeline.data_area import DataArea, open_data_area
-from cld.pipeline.publish import files_in, publish, snapshot_files, switch_snapshot
+from cld.pipeline.publish import (
+    current_files,
+    files_in,
+    publish,
+    snapshot_files,
+    switch_snapshot,
+)
 from cld.pipeline.snapshot_leases import held, lease_path
 from cld.pipeline.storage.location import local_path, mirror_folder
 
@@ -218,3 +226,26 @@ def test_a_reader_that_resolved_a_snapshot_just_removed_reads_the_next_one(
     assert not first.exists()  # nobody held it: removed at the switch
     assert {rel: p.read_text() for rel, p in files.items()} == {"a": "1", "b": "2"}
     assert switched == [first] and link.resolve() != first
+
+
+def test_an_area_this_process_may_only_read_is_read_without_leases(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An auditor's ``cld sessions verify`` on a read-only mount: opening the
+    area and listing what is published need no lock file written."""
+    area = DataArea(tmp_path / "data")
+    area.create()
+    publish(area, "CAM", "one", add={"a": _file(tmp_path, "a", "1")})
+    lease_path(area.la_current("CAM").resolve()).unlink(missing_ok=True)
+    opened = Path.open
+
+    def read_only(path: Path, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if "a" in mode or "w" in mode:
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return opened(path, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", read_only)
+    area.check()
+    assert {rel: p.read_text() for rel, p in current_files(area, "CAM").items()} == {
+        "a": "1"
+    }
