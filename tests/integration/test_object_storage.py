@@ -8,6 +8,7 @@ import datetime as dt
 import fcntl
 import json
 import os
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from cld.engine.errors import UsageError
 from cld.engine.transforms.pseudonymise import PseudonymKey
 from cld.pipeline.data_area import DataArea, open_data_area
 from cld.pipeline.governance_actions import withdraw_agreement
+from cld.pipeline.outputs import build, pooled
 from cld.pipeline.outputs.build import build_outputs
 from cld.pipeline.publish import current_files
 from cld.pipeline.registry import Registry, open_registry
@@ -145,6 +147,48 @@ def test_a_reader_never_sees_half_a_snapshot(
     other = _other_worker(store_area.location, monkeypatch, tmp_path)
     years = {rel.split("/")[2] for rel in current_files(other, "CAM")}
     assert years == {"2024"}, "the reader saw the failed session's tables"
+
+
+def test_an_outputs_build_reads_what_it_resolved_while_a_session_publishes(
+    store_area: DataArea,
+    synthetic: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    registry = open_registry(store_area.registry_file)
+    allow(registry, "CAM", "pan")
+    _process(store_area, registry, synthetic, "CAM")  # 2024
+    link = store_area.la_current("CAM")
+    resolved = link.resolve()
+    published: list[str] = []
+    group_files = pooled.group_files
+
+    def publish_first(*args: Any, **kwargs: Any) -> Any:
+        if not published:  # after the build resolved CAM's snapshot
+            published.append(
+                process_files(
+                    store_area,
+                    registry,
+                    registry.authority("CAM"),
+                    files_of(synthetic, "CAM", 2023),
+                    by="t",
+                    key=KEY,
+                ).status
+            )
+        return group_files(*args, **kwargs)
+
+    monkeypatch.setattr(build, "group_files", publish_first)
+    built = build_outputs(store_area, registry, use_case="pan")["pan"]
+    assert published == ["published"] and built.rebuilt
+    assert built.tables["ssda903_episodes"].years == (2024,)  # what it resolved
+    assert not resolved.exists()  # the mirror's old snapshot went when let go
+    mirrored = store_area.current / ".snapshots" / "CAM"
+    assert [p for p in mirrored.iterdir() if not p.name.startswith(".")] == [
+        link.resolve()
+    ]
+    # the mirror is a cache: a snapshot folder lost from it is fetched again
+    expected = set(current_files(store_area, "CAM"))
+    shutil.rmtree(link.resolve())
+    assert set(current_files(store_area, "CAM")) == expected
 
 
 def test_a_damaged_object_is_refused(

@@ -14,9 +14,10 @@ from platform_builders import TEST_KEY, allow, ssda903_files
 
 from cld.engine.transforms.pseudonymise import PseudonymKey
 from cld.pipeline.data_area import DataArea
-from cld.pipeline.publish import current_files
+from cld.pipeline.publish import current_files, current_snapshot
 from cld.pipeline.registry import Registry
 from cld.pipeline.session import STAGES, process_files
+from cld.pipeline.snapshot_leases import lease_path
 
 KEY = PseudonymKey(TEST_KEY.encode())
 EVERY_STAGE = (*STAGES, "switch")
@@ -31,8 +32,17 @@ def _published(area: DataArea, la: str) -> dict[str, bytes]:
 
 
 def _leftovers(area: DataArea, la: str) -> list[Path]:
+    """Hidden files a change left (the lease file of the snapshot published now
+    is not one: readers of it use it)."""
     places = [area.incoming / la, area.sessions / la, area.current / ".snapshots" / la]
-    return [p for place in places if place.exists() for p in place.glob(".*")]
+    live = current_snapshot(area, la)
+    return [
+        p
+        for place in places
+        if place.exists()
+        for p in place.glob(".*")
+        if live is None or p != lease_path(live)
+    ]
 
 
 def _first_and_second(synthetic: Path) -> tuple[list[Path], list[Path]]:

@@ -170,3 +170,29 @@ def test_the_same_files_dropped_again_are_an_unchanged_session(
     assert again["status"] == "unchanged"
     assert again["unchanged"] == {cin_census[0].name: first["session"]}
     assert list(area.drop_zone(LA).iterdir()) == []
+
+
+def test_a_relative_data_area_keeps_what_earlier_runs_published(
+    area: DataArea,
+    platform: PlatformResource,
+    drop: Drop,
+    ssda903: list[Path],
+    cin_census: list[Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``CLD_DATA_DIR=data`` (or ``work/../data``) is the folder it names in
+    the working folder, made absolute once; a second partition's session keeps
+    the first one's tables."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "work").mkdir()
+    relative = PlatformResource(data_area="work/../data", actor=platform.actor)
+    assert relative.area().root == area.root == tmp_path / "data"
+    drop(ssda903)
+    assert _materialise(relative).success
+    first = set(current_files(area, LA))
+    drop(cin_census)
+    assert _materialise(relative, f"{LA}|cin_census").success
+    second = set(current_files(area, LA))
+    assert first and first < second
+    assert any("cin_census" in rel for rel in second)

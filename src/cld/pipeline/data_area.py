@@ -13,6 +13,9 @@
                                  each authority's published, degraded tables
       current/.snapshots/<LA>/<session>/
                                  what current/<LA> points to (swapped atomically)
+      current/.snapshots/<LA>/.<session>.lease
+                                 held by whoever reads that snapshot
+                                 (:mod:`cld.pipeline.snapshot_leases`)
       current/.locks/<LA>.lock   one session at a time publishes for an authority
       outputs/<use case>/        the pan-London outputs of each use case (a link to
                                  its latest build, switched atomically)
@@ -35,6 +38,7 @@ from pathlib import Path
 
 from cld.engine.errors import UsageError
 from cld.pipeline.registry.database import DATABASE_URL_ENV
+from cld.pipeline.snapshot_leases import tidy
 from cld.pipeline.storage.location import local_path, mirror_folder, scheme_of
 from cld.pipeline.storage.mirror import RemoteArea
 
@@ -46,13 +50,22 @@ SNAPSHOTS = ".snapshots"
 """Under ``current/``: each authority's snapshots (``current/<LA>`` links to one)."""
 LOCKS = ".locks"
 """Under ``current/``: each authority's lock file (``<LA>.lock``)."""
+BUILDS = ".builds"
+"""Under ``outputs/``: each use case's builds (``outputs/<use case>`` links to
+one)."""
 
 
 @dataclass(frozen=True)
 class DataArea:
     root: Path
+    """The area's folder (the mirror's, on object storage), always absolute:
+    made so here, so a relative path given by a person or a setting cannot make
+    two spellings of one folder."""
     remote: RemoteArea | None = None
     """The object store the area lives in; None for a folder."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "root", Path(self.root).resolve())
 
     @property
     def location(self) -> str:
@@ -116,6 +129,7 @@ class DataArea:
                 snapshots=self.current / SNAPSHOTS,
                 locks=self.current / LOCKS,
             )
+            self.tidy()
             return
         missing = [name for name in AREAS if not (self.root / name).is_dir()]
         if missing:
@@ -123,6 +137,53 @@ class DataArea:
                 f"{self.root} is not a data area (no {', '.join(missing)}); "
                 f"run `cld init --data-dir {self.root}` first"
             )
+        self.check_links()
+        self.tidy()
+
+    def tidy(self) -> None:
+        """Remove the snapshots and builds no link points to and no reader holds
+        any more (one whose reader died holding it), and what crashed changes
+        left, for every link no change is under way for."""
+        for folder, snapshots in (
+            (self.current, self.current / SNAPSHOTS),
+            (self.outputs, self.outputs / BUILDS),
+        ):
+            if folder.is_dir():
+                for link in sorted(folder.iterdir()):
+                    if link.is_symlink() and not link.name.startswith("."):
+                        tidy(link, snapshots / link.name)
+
+    def check_links(self) -> None:
+        """Refuse an area whose ``current/<LA>`` or ``outputs/<use case>`` is
+        not a link to a snapshot: a copy made by a tool that followed the links
+        (``cp -rL``, some backups) has folders there, which the platform would
+        read as nothing published."""
+        for folder, what, snapshots in (
+            (self.current, "current/<LA>", f"current/{SNAPSHOTS}/<LA>/"),
+            (self.outputs, "outputs/<use case>", f"outputs/{BUILDS}/<use case>/"),
+        ):
+            if not folder.is_dir():
+                continue
+            for entry in sorted(folder.iterdir()):
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_symlink() and entry.is_dir():
+                    continue
+                if entry.is_symlink():
+                    raise UsageError(
+                        f"{entry} is a link to a snapshot that is missing: {what} "
+                        f"should be a symbolic link to a snapshot in {snapshots}. "
+                        "The area is incomplete; restore it from a whole copy "
+                        "(see docs/data-area.md, backing up and restoring)"
+                    )
+                raise UsageError(
+                    f"{entry} is a {'folder' if entry.is_dir() else 'file'}, not a "
+                    f"link: {what} should be a symbolic link to a snapshot in "
+                    f"{snapshots}. The data area was probably copied by a tool "
+                    "that follows links (cp -rL, some backups); restore it from a "
+                    "copy that keeps them (tar, cp -a, rsync -a; see "
+                    "docs/data-area.md, backing up and restoring)"
+                )
 
     # immutable folders (a session's archive, signed agreements) --------------
     def fetch(self, folder: Path, *, again: bool = False) -> Path:

@@ -6,6 +6,8 @@ retention) builds a complete new snapshot beside the old one — unchanged files
 hard links, so this costs no copying — and then swaps the link with one
 ``rename``. A reader, or a crash at any moment, sees the old snapshot or the new
 one, never a mix. Only one change runs at a time per authority (:func:`la_lock`).
+The old snapshot is removed once no reader holds it (:mod:`.snapshot_leases`), so
+a reader that resolved the link a moment before the switch reads it to the end.
 
 On a data area on object storage the same happens in the worker's mirror, and the
 new snapshot is then written to the store and its pointer object switched
@@ -28,6 +30,7 @@ from sqlalchemy import Engine
 from cld.pipeline.atomic import point_link
 from cld.pipeline.data_area import LOCKS, SNAPSHOTS, DataArea
 from cld.pipeline.registry.locks import database_lock
+from cld.pipeline.snapshot_leases import held, linked, sweep, switching
 from cld.pipeline.storage.mirror import RemoteArea
 
 
@@ -70,8 +73,8 @@ def current_snapshot(area: DataArea, la: str) -> Path | None:
 
 
 def linked_snapshot(link: Path) -> Path | None:
-    """The snapshot folder ``link`` points to, if it is a link."""
-    return link.resolve() if link.is_symlink() else None
+    """The snapshot folder ``link`` points to (absolute), if it is a link."""
+    return linked(link)
 
 
 def current_files(area: DataArea, la: str) -> dict[str, Path]:
@@ -80,9 +83,26 @@ def current_files(area: DataArea, la: str) -> dict[str, Path]:
     return snapshot_files(area.la_current(la))
 
 
+@contextmanager
+def holding_current(
+    area: DataArea, la: str
+) -> Iterator[tuple[Path | None, dict[str, Path]]]:
+    """The snapshot ``la`` has published and its files, which stay readable
+    until the block ends whatever is published meanwhile."""
+    refresh_current(area, la)
+    with held(area.la_current(la)) as snapshot:
+        yield snapshot, files_in(snapshot)
+
+
 def snapshot_files(link: Path) -> dict[str, Path]:
-    """Every file of the snapshot ``link`` points to, by its relative path."""
-    snapshot = linked_snapshot(link)
+    """Every file of the snapshot ``link`` points to, by its relative path
+    (listed while it is held, so a switch meanwhile cannot pull it away)."""
+    with held(link) as snapshot:
+        return files_in(snapshot)
+
+
+def files_in(snapshot: Path | None) -> dict[str, Path]:
+    """Every file of ``snapshot`` (none when None), by its relative path."""
     if snapshot is None:
         return {}
     return {
@@ -129,29 +149,43 @@ def switch_snapshot(
 ) -> Path:
     """Build the next snapshot of ``link`` in ``snapshots`` and switch to it: the
     old snapshot's files (unless ``keep`` is false), less ``remove``, plus
-    ``add``. With ``remote``, the store's pointer is switched first."""
+    ``add``. With ``remote``, the store's pointer is switched first. The old
+    snapshot is removed at once unless a reader holds it (then its last reader
+    removes it). On any failure before the switch the link is as it was and
+    nothing of the new snapshot is left."""
+    # absolute from here on: the paths compared below must be spelled alike
+    # whatever the caller's working folder (a relative --data-dir)
+    link = link.parent.resolve() / link.name
     snapshots.mkdir(parents=True, exist_ok=True)
-    _clear_leftovers(link, snapshots)
-    old = linked_snapshot(link)
-    new = snapshots / f"{name}-{secrets.token_hex(3)}"
-    building = snapshots / f".{new.name}.partial"
-    added = dict(add or {})
-    prefixes = tuple(p.rstrip("/") for p in remove)
-    for rel, path in (snapshot_files(link) if old and keep else {}).items():
-        if rel in added or any(rel == p or rel.startswith(p + "/") for p in prefixes):
-            continue
-        _link(path, building / rel)
-    for rel, path in added.items():
-        _link(path, building / rel)
-    building.mkdir(parents=True, exist_ok=True)  # an empty snapshot is a snapshot
-    os.rename(building, new)
-    if on_built is not None:
-        on_built()
-    if remote is not None:
-        remote.push_snapshot(link, new)  # the object store's switch: one pointer
-    point_link(link, new)  # the switch: one rename
-    if old is not None and old != new:
-        shutil.rmtree(old, ignore_errors=True)
+    snapshots = snapshots.resolve()
+    # tidying waits for a switch; readers never do
+    with switching(link), held(link) as old:
+        sweep(snapshots, old)
+        new = snapshots / f"{name}-{secrets.token_hex(3)}"
+        building = snapshots / f".{new.name}.partial"
+        added = dict(add or {})
+        prefixes = tuple(p.rstrip("/") for p in remove)
+        try:
+            for rel, path in (files_in(old) if keep else {}).items():
+                if rel in added or any(
+                    rel == p or rel.startswith(p + "/") for p in prefixes
+                ):
+                    continue
+                _link(path, building / rel)
+            for rel, path in added.items():
+                _link(path, building / rel)
+            building.mkdir(parents=True, exist_ok=True)  # an empty one is one too
+            os.rename(building, new)
+            if on_built is not None:
+                on_built()
+            if remote is not None:
+                remote.push_snapshot(link, new)  # the object store's switch
+        except BaseException:
+            shutil.rmtree(building, ignore_errors=True)
+            shutil.rmtree(new, ignore_errors=True)
+            raise
+        point_link(link, new)  # the switch: one rename
+    # letting go of ``old`` above removed it, unless another reader holds it
     return new
 
 
@@ -161,14 +195,3 @@ def _link(source: Path, target: Path) -> None:
         os.link(source, target)
     except OSError:  # another file system, or links not allowed: copy
         shutil.copy2(source, target)
-
-
-def _clear_leftovers(link: Path, snapshots: Path) -> None:
-    """Remove what a crashed change left: half-built snapshots and links, and
-    snapshots no link points to."""
-    keep = linked_snapshot(link)
-    for entry in snapshots.iterdir():
-        if entry != keep:
-            shutil.rmtree(entry, ignore_errors=True)
-    for pending in link.parent.glob(f".{link.name}.*.link"):
-        pending.unlink(missing_ok=True)

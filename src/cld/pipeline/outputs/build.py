@@ -27,6 +27,7 @@ import secrets
 import shutil
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import chain
@@ -44,8 +45,10 @@ from cld.engine.pooling import (
 )
 from cld.engine.transforms.derived import LA, YEAR
 from cld.governance.agreements import add_years
+from cld.governance.policy import Policy
 from cld.governance.use_case import UseCase
 from cld.pipeline.atomic import sha256_of, write_bytes_atomically
+from cld.pipeline.data_area import BUILDS as BUILDS  # where its builds are kept
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.outputs.pooled import (
     READERS,
@@ -62,19 +65,18 @@ from cld.pipeline.outputs.writers import (
     write_workbook,
 )
 from cld.pipeline.publish import (
-    current_files,
-    current_snapshot,
-    linked_snapshot,
+    holding_current,
     refresh_output,
     switch_snapshot,
 )
 from cld.pipeline.registry import Registry
+from cld.pipeline.registry.store import PolicyVersion
 from cld.pipeline.retention import collection_end
+from cld.pipeline.snapshot_leases import held as snapshot_held
 
 MANIFEST = "manifest.json"
 LONDON = "London"
 """The row label of London totals in report tables (not an authority)."""
-BUILDS = ".builds"
 BUILDERS = 3
 """Use cases built side by side (each is independent of the others; most of the
 work is in Polars, which releases the GIL)."""
@@ -142,18 +144,40 @@ def build_outputs(
     """Build the outputs of ``use_case`` (every use case when None)."""
     area.check()
     day = today or dt.date.today()
-    version, policy = registry.policy()
+    in_effect = registry.policy()
+    policy = in_effect[1]
     names = [policy.use_case(use_case).name] if use_case else sorted(policy.use_cases)
     authorities = [a.code for a in registry.authorities()]
     permissions = registry.all_permissions(day)
-    uploads = _last_uploads(registry)
     in_force = {
         name: tuple(la for la in authorities if permissions[la].allows(name))
         for name in names
     }
-    published_by_la = {  # read once each, before the builds run side by side
-        la: current_files(area, la) for la in sorted({*chain(*in_force.values())})
-    }
+    with ExitStack() as readers:
+        # every authority's snapshot, held until every build is done: a session
+        # publishing meanwhile makes a new one and leaves these to be read
+        held = {
+            la: readers.enter_context(holding_current(area, la))
+            for la in sorted({*chain(*in_force.values())})
+        }
+        return _build_each(area, registry, in_effect, in_force, held, day)
+
+
+def _build_each(
+    area: DataArea,
+    registry: Registry,
+    in_effect: tuple[PolicyVersion, Policy],
+    in_force: dict[str, tuple[str, ...]],
+    held: dict[str, tuple[Path | None, dict[str, Path]]],
+    day: dt.date,
+) -> dict[str, UseCaseOutput]:
+    """Build each use case of ``in_force`` side by side (under the policy
+    ``in_effect``) from the ``held`` snapshots of the authorities in force for
+    it."""
+    version, policy = in_effect
+    names = list(in_force)
+    uploads = _last_uploads(registry)
+    snapshots = {la: snapshot for la, (snapshot, _) in held.items()}
 
     def one(name: str) -> UseCaseOutput:
         spec = policy.use_cases[name]
@@ -161,35 +185,37 @@ def build_outputs(
         published = [
             (la, rel, path)
             for la in las
-            for rel, path in published_by_la[la].items()
+            for rel, path in held[la][1].items()
             if _rel_in_retention(rel, spec, day)
         ]
-        fingerprint = _fingerprint(name, version.sha256, las, area, published)
+        fingerprint = _fingerprint(name, version.sha256, las, snapshots, published)
         link = refresh_output(area, name, BUILDS)  # from the store, if on one
-        previous = _read_manifest(link)
-        if previous is not None and previous.get("fingerprint") == fingerprint:
-            return _from_manifest(name, link, previous)
-        return _build(
-            area,
-            link,
-            spec,
-            las,
-            published,
-            policy_sha=version.sha256,
-            previous=previous,
-            manifest={
-                "use_case": name,
-                "title": spec.title,
-                "policy": {"version": version.version, "sha256": version.sha256},
-                "disclosure": {
-                    "rule": spec.disclosure,
-                    "description": rule_named(spec.disclosure).description,
+        with snapshot_held(link) as last:  # kept while this build reads it
+            previous = _read_manifest(last)
+            if previous is not None and previous.get("fingerprint") == fingerprint:
+                return _from_manifest(name, link, previous)
+            return _build(
+                area,
+                link,
+                spec,
+                las,
+                published,
+                policy_sha=version.sha256,
+                previous=previous,
+                last=last,
+                manifest={
+                    "use_case": name,
+                    "title": spec.title,
+                    "policy": {"version": version.version, "sha256": version.sha256},
+                    "disclosure": {
+                        "rule": spec.disclosure,
+                        "description": rule_named(spec.disclosure).description,
+                    },
+                    "last_upload": {la: uploads.get(la) for la in las},
+                    "fingerprint": fingerprint,
                 },
-                "last_upload": {la: uploads.get(la) for la in las},
-                "fingerprint": fingerprint,
-            },
-            shared=shared,
-        )
+                shared=shared,
+            )
 
     shared: PooledOnce[TableSummary] = PooledOnce(area.outputs / ".staging")
     try:
@@ -214,7 +240,7 @@ def _fingerprint(
     name: str,
     policy_sha: str,
     las: tuple[str, ...],
-    area: DataArea,
+    snapshots: Mapping[str, Path | None],
     published: list[tuple[str, str, Path]],
 ) -> str:
     """What a build depends on: the policy, the authorities in force, the snapshot
@@ -225,8 +251,7 @@ def _fingerprint(
         "use_case": name,
         "policy": policy_sha,
         "snapshots": {
-            la: (snapshot.name if (snapshot := current_snapshot(area, la)) else None)
-            for la in las
+            la: (snapshot.name if (snapshot := snapshots[la]) else None) for la in las
         },
         "files": sorted(f"{la}/{rel}" for la, rel, _ in published),
     }
@@ -242,8 +267,8 @@ def _last_uploads(registry: Registry) -> dict[str, str]:
     return latest
 
 
-def _read_manifest(link: Path) -> dict[str, Any] | None:
-    snapshot = linked_snapshot(link)
+def _read_manifest(snapshot: Path | None) -> dict[str, Any] | None:
+    """The manifest of the build ``snapshot`` (None when there is none)."""
     if snapshot is None or not (snapshot / MANIFEST).is_file():
         return None
     data: dict[str, Any] = json.loads((snapshot / MANIFEST).read_text("utf-8"))
@@ -374,9 +399,8 @@ def _report_fingerprint(
 class _Previous:
     """What the previous build of the use case holds that this one may keep."""
 
-    def __init__(self, link: Path, manifest: dict[str, Any] | None) -> None:
-        folder = linked_snapshot(link) if manifest is not None else None
-        self.folder = folder
+    def __init__(self, folder: Path | None, manifest: dict[str, Any] | None) -> None:
+        self.folder = folder if manifest is not None else None
         self.manifest = manifest or {}
         self.tables: dict[str, Any] = self.manifest.get("tables") or {}
         self.pooled: dict[str, Any] = self.manifest.get("table_fingerprints") or {}
@@ -439,12 +463,15 @@ def _build(
     *,
     policy_sha: str,
     previous: dict[str, Any] | None,
+    last: Path | None,
     manifest: dict[str, Any],
     shared: PooledOnce[TableSummary],
 ) -> UseCaseOutput:
     """Build the use case's outputs, recomputing only the tables and reports
-    whose inputs differ from the previous build's (``previous``: its manifest)."""
-    before = _Previous(link, previous)
+    whose inputs differ from the previous build's (``last``, held by the caller;
+    ``previous``: its manifest). Until the final switch nothing of
+    ``outputs/<use case>`` changes: a build that fails leaves the last one."""
+    before = _Previous(last, previous)
     staging = area.outputs / ".staging" / f"{use_case.name}-{secrets.token_hex(4)}"
     staging.mkdir(parents=True)
     try:

@@ -12,6 +12,7 @@ only what its own published files hold: the key names every file's content.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -96,4 +97,8 @@ class PooledOnce(Generic[Summary]):
             lock.release()
 
     def close(self) -> None:
+        """Remove the tables kept, and the staging folder when no other build
+        is using it."""
         shutil.rmtree(self.folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.folder.parent.rmdir()

@@ -28,20 +28,22 @@ def scheme_of(location: str | Path) -> str | None:
 
 
 def local_path(location: str | Path) -> Path:
-    """The folder a plain path or a ``file://`` URL names."""
+    """The folder a plain path or a ``file://`` URL names, made absolute (and
+    ``..`` resolved) against the working folder now, so that every path built on
+    it is spelled one way however long the process runs."""
     text = str(location)
     found = _SCHEME.match(text)
-    return Path(text[found.end() :] if found else text)
+    return Path(text[found.end() :] if found else text).resolve()
 
 
 def mirror_folder(url: str) -> Path:
-    """The local mirror of the data area at ``url``: ``$CLD_WORK_DIR`` or the
-    user's cache folder, one sub-folder per URL."""
+    """The local mirror of the data area at ``url``: ``$CLD_WORK_DIR`` (made
+    absolute) or the user's cache folder, one sub-folder per URL."""
     base = os.environ.get(WORK_DIR_ENV) or os.path.join(
         os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "cld", "areas"
     )
     digest = hashlib.sha256(url.rstrip("/").encode()).hexdigest()[:16]
-    return Path(base) / digest
+    return Path(base).resolve() / digest
 
 
 def open_filesystem(url: str) -> tuple[object, str]:

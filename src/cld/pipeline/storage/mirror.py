@@ -39,6 +39,7 @@ from typing import Any
 
 from cld.engine.errors import UsageError
 from cld.pipeline.atomic import point_link, sha256_of, write_bytes_atomically
+from cld.pipeline.snapshot_leases import held, switching
 from cld.pipeline.storage.location import open_filesystem
 
 POINTER = "pointer.json"
@@ -147,41 +148,44 @@ class RemoteArea:
     def pull_snapshot(self, link: Path, snapshots: Path) -> None:
         """Make the mirror's ``link`` point to a local copy of the snapshot the
         store's pointer names (removing it when the store has none)."""
+        with switching(link):  # one change of the link at a time
+            self._pull(link, snapshots)
+
+    def _pull(self, link: Path, snapshots: Path) -> None:
         pointer = self.read_pointer(link)
-        old = link.resolve() if link.is_symlink() else None
-        if pointer is None:  # the store has none (any more): nor has the mirror
-            if old is not None:
-                link.unlink()
-                shutil.rmtree(old, ignore_errors=True)
-            _pointer_copy(link).unlink(missing_ok=True)
-            return
-        target = snapshots / pointer["snapshot"]
-        if old == target.resolve() and target.is_dir():
-            _pointer_copy(link).touch()  # up to date as of now (see prune)
-            return
-        old_files = _local_pointer(link) if old is not None else {}
-        building = snapshots / f".{target.name}.{secrets.token_hex(3)}.pulling"
-        try:
-            for rel, entry in pointer["files"].items():
-                local = building / rel
-                local.parent.mkdir(parents=True, exist_ok=True)
-                before = old_files.get(rel)
-                if old and before and before["sha256"] == entry["sha256"]:
-                    os.link(old / rel, local)
+        if link.is_symlink() and not link.exists():  # the mirror is a cache:
+            link.unlink()  # a link whose snapshot was removed is fetched again
+        with held(link) as old:  # linked from below; removed once let go
+            if pointer is None:  # the store has none (any more): nor has the mirror
+                if old is not None:
+                    link.unlink()
+                _pointer_copy(link).unlink(missing_ok=True)
+                return
+            target = snapshots / pointer["snapshot"]
+            if old == target.resolve() and target.is_dir():
+                _pointer_copy(link).touch()  # up to date as of now (see prune)
+                return
+            old_files = _local_pointer(link) if old is not None else {}
+            building = snapshots / f".{target.name}.{secrets.token_hex(3)}.pulling"
+            try:
+                for rel, entry in pointer["files"].items():
+                    local = building / rel
+                    local.parent.mkdir(parents=True, exist_ok=True)
+                    before = old_files.get(rel)
+                    if old and before and before["sha256"] == entry["sha256"]:
+                        os.link(old / rel, local)
+                    else:
+                        self._fetch(entry, local)
+                building.mkdir(parents=True, exist_ok=True)
+                if target.is_dir():  # another process of this worker pulled it
+                    shutil.rmtree(building)
                 else:
-                    self._fetch(entry, local)
-            building.mkdir(parents=True, exist_ok=True)
-            if target.is_dir():  # another process of this worker pulled it
-                shutil.rmtree(building)
-            else:
-                os.rename(building, target)
-        except BaseException:
-            shutil.rmtree(building, ignore_errors=True)
-            raise
-        point_link(link, target)
-        _save_local_pointer(link, pointer)
-        if old is not None and old != target.resolve():
-            shutil.rmtree(old, ignore_errors=True)
+                    os.rename(building, target)
+            except BaseException:
+                shutil.rmtree(building, ignore_errors=True)
+                raise
+            point_link(link, target)
+            _save_local_pointer(link, pointer)
 
     def push_snapshot(self, link: Path, snapshot: Path) -> None:
         """Write ``snapshot`` (complete, in the mirror) to the store and switch the
