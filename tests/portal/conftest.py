@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import secrets
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,25 +22,38 @@ import sqlalchemy as sa
 from platform_builders import TEST_KEY, allow, ssda903_files
 from sqlalchemy.engine import make_url
 
-_ROOT = Path(tempfile.mkdtemp(prefix="cld-portal-tests-"))
+_XDIST_CONTROLLER = "PYTEST_XDIST_WORKER" not in os.environ and any(
+    arg in ("-n", "--numprocesses") or arg.startswith(("-n", "--numprocesses="))
+    for arg in sys.argv[1:]
+)
+"""pytest-xdist's controlling process runs no test, but loads this file when a
+path under tests/portal is given: it must set nothing up, above all not the
+environment its workers inherit (pytest-django would set each worker's Django up
+on the controller's data area before this file gave the worker its own)."""
+_ROOT = Path(
+    tempfile.gettempdir()
+    if _XDIST_CONTROLLER
+    else tempfile.mkdtemp(prefix="cld-portal-tests-")
+)
 DATA_DIR = _ROOT / "data"
 _POSTGRES = os.environ.get("DATABASE_URL", "")
 _SCHEMA = f"portal_{secrets.token_hex(6)}"
 
-os.environ["CLD_ENV"] = "test"
-os.environ["CLD_PSEUDONYM_KEY"] = TEST_KEY  # uploads through the portal use it
-os.environ["CLD_DATA_DIR"] = str(DATA_DIR)
-os.environ["DJANGO_SETTINGS_MODULE"] = "cld.portal.settings"
-if _POSTGRES:
-    _url = make_url(_POSTGRES).set(drivername="postgresql+psycopg")
-    _admin = sa.create_engine(_url, poolclass=sa.pool.NullPool)
-    with _admin.begin() as _db:
-        _db.execute(sa.text(f"CREATE SCHEMA {_SCHEMA}"))
-    os.environ["DATABASE_URL"] = _url.update_query_dict(
-        {"options": f"-csearch_path={_SCHEMA}"}
-    ).render_as_string(hide_password=False)
+if not _XDIST_CONTROLLER:
+    os.environ["CLD_ENV"] = "test"
+    os.environ["CLD_PSEUDONYM_KEY"] = TEST_KEY  # uploads through the portal use it
+    os.environ["CLD_DATA_DIR"] = str(DATA_DIR)
+    os.environ["DJANGO_SETTINGS_MODULE"] = "cld.portal.settings"
+    if _POSTGRES:
+        _url = make_url(_POSTGRES).set(drivername="postgresql+psycopg")
+        _admin = sa.create_engine(_url, poolclass=sa.pool.NullPool)
+        with _admin.begin() as _db:
+            _db.execute(sa.text(f"CREATE SCHEMA {_SCHEMA}"))
+        os.environ["DATABASE_URL"] = _url.update_query_dict(
+            {"options": f"-csearch_path={_SCHEMA}"}
+        ).render_as_string(hide_password=False)
 
-django.setup()  # the test modules import the portal's models
+    django.setup()  # the test modules import the portal's models
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -5,6 +5,7 @@ outputs folder."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from platform_builders import allow
 
 from cld.portal.accounts.permissions import can_do
 from cld.portal.accounts.roles import Permission
@@ -41,6 +43,8 @@ def file_url(use_case: str, name: str) -> str:
 
 
 def body(response: Any) -> bytes:
+    if not response.streaming:
+        return bytes(response.content)
     try:
         return b"".join(response.streaming_content)
     finally:
@@ -96,7 +100,14 @@ def test_a_download_is_an_attachment_with_the_files_bytes(
     assert response.status_code == 200
     assert response["Content-Disposition"] == f'attachment; filename="{name}"'
     assert response["Content-Type"] == CONTENT_TYPES[name]
-    assert body(response) == (data_dir / "outputs" / "pan" / name).read_bytes()
+    on_disk = (data_dir / "outputs" / "pan" / name).read_bytes()
+    if name == "manifest.json":  # handed out saying whether it is up to date
+        assert json.loads(body(response)) == {
+            **json.loads(on_disk),
+            "freshness": {"up_to_date": True, "reasons": []},
+        }
+    else:
+        assert body(response) == on_disk
     event = registry().events("download")[-1]
     assert event.actor == user.username
     assert event.use_case == "pan"
@@ -232,3 +243,41 @@ def test_pages_answer_get_only(member: Any) -> None:
     client, _ = client_of(member, "admin")
     assert client.post(reverse("outputs")).status_code == 405
     assert client.post(file_url("pan", "manifest.json")).status_code == 405
+
+
+@pytest.fixture
+def lewisham_in_force_for_pan() -> Any:
+    """Lewisham (no data, in no other test) comes into force for pan after the
+    outputs were built; withdrawn again afterwards."""
+    found = registry()
+    allow(found, "LEW", "pan")
+    yield
+    found.withdraw("LEW", "pan", on=dt.date.today(), by="test")
+
+
+def test_outputs_say_they_are_out_of_date_until_the_next_build(
+    member: Any, lewisham_in_force_for_pan: None
+) -> None:
+    client, _ = client_of(member, "hub-analyst", use_cases=("pan",))
+    reason = "Lewisham may now share data for this use case"
+    html = client.get(reverse("output", kwargs={"use_case": "pan"})).content.decode()
+    assert "These outputs are out of date until the next build:" in html
+    assert reason in html
+    listing = client.get(reverse("outputs")).content.decode()
+    assert "Out of date" in listing and reason in listing
+    manifest = json.loads(body(client.get(file_url("pan", "manifest.json"))))
+    assert manifest["freshness"]["up_to_date"] is False
+    assert manifest["freshness"]["reasons"][0].startswith(reason)
+    admin, _ = client_of(member, "admin")
+    dashboard = admin.get(reverse("hub")).content.decode()
+    assert (
+        'id="outputs-pan"><strong class="govuk-tag govuk-tag--yellow">Out of date'
+        in (dashboard)
+    )
+
+
+def test_up_to_date_outputs_say_nothing_of_it(member: Any) -> None:
+    client, _ = client_of(member, "hub-analyst", use_cases=("pan",))
+    html = client.get(reverse("output", kwargs={"use_case": "pan"})).content.decode()
+    assert 'id="freshness"' not in html
+    assert 'id="freshness-pan">Yes' in client.get(reverse("outputs")).content.decode()

@@ -212,6 +212,10 @@ def _build_each(
                         "description": rule_named(spec.disclosure).description,
                     },
                     "last_upload": {la: uploads.get(la) for la in las},
+                    "snapshots": {
+                        la: snapshot.name if (snapshot := snapshots[la]) else None
+                        for la in las
+                    },
                     "fingerprint": fingerprint,
                 },
                 shared=shared,
@@ -265,6 +269,13 @@ def _last_uploads(registry: Registry) -> dict[str, str]:
         if record.status == "published":
             latest[record.la] = record.received_at.isoformat()
     return latest
+
+
+def built_manifest(area: DataArea, use_case: str) -> dict[str, Any] | None:
+    """The manifest of the use case's last build (None: never built)."""
+    link = refresh_output(area, use_case, BUILDS)  # from the store, if on one
+    with snapshot_held(link) as last:
+        return _read_manifest(last)
 
 
 def _read_manifest(snapshot: Path | None) -> dict[str, Any] | None:

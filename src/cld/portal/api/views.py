@@ -77,7 +77,7 @@ def output(request: HttpRequest, use_case: str) -> HttpResponseBase:
     )
     if manifest is None:
         return _not_found(request, "output")
-    return JsonResponse(manifest)
+    return JsonResponse(files.with_freshness(use_case, manifest))
 
 
 @api_requires(Permission.VIEW_OUTPUTS)

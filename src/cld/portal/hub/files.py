@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.utils import timezone
 
 from cld.pipeline.outputs.build import BUILDS, MANIFEST
+from cld.pipeline.outputs.freshness import Freshness, freshness
 from cld.pipeline.publish import refresh_output
 from cld.portal.accounts.permissions import membership_of
-from cld.portal.audit import data_area, record
+from cld.portal.audit import data_area, record, registry
 
 USE_CASE_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 """A use case's name, as the policy allows it."""
@@ -70,6 +72,20 @@ def manifest_of(use_case: str) -> dict[str, Any] | None:
     except (OSError, ValueError):  # replaced by a rebuild while being read
         return None
     return data if isinstance(data, dict) else None
+
+
+def freshness_of(use_case: str, manifest: dict[str, Any] | None) -> Freshness:
+    """Whether the outputs whose manifest is ``manifest`` are up to date, and why
+    not (:mod:`cld.pipeline.outputs.freshness`)."""
+    return freshness(
+        data_area(), registry(), use_case, manifest, today=timezone.localdate()
+    )
+
+
+def with_freshness(use_case: str, manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest as the portal and the API hand it out: with ``freshness``
+    saying whether the outputs are still up to date, and why not."""
+    return {**manifest, "freshness": freshness_of(use_case, manifest).to_json()}
 
 
 def built_at(use_case: str) -> dt.datetime | None:
@@ -136,21 +152,25 @@ def output_files(use_case: str) -> list[OutputFile]:
     return found
 
 
+def _record_download(request: HttpRequest, use_case: str, name: str, size: int) -> None:
+    user = request.user
+    membership = membership_of(user)
+    record(
+        request,
+        "download",
+        by=user.get_username(),
+        la=(membership.la or None) if membership else None,
+        use_case=use_case,
+        detail={"file": name, "bytes": size},
+    )
+
+
 def download(request: HttpRequest, use_case: str, path: Path) -> FileResponse:
     """Record the download in the audit log and answer with the file as an
     attachment (raises ``OSError`` when it vanished since :func:`file_of`)."""
     handle = path.open("rb")
-    user = request.user
-    membership = membership_of(user)
     try:
-        record(
-            request,
-            "download",
-            by=user.get_username(),
-            la=(membership.la or None) if membership else None,
-            use_case=use_case,
-            detail={"file": path.name, "bytes": path.stat().st_size},
-        )
+        _record_download(request, use_case, path.name, path.stat().st_size)
     except BaseException:
         handle.close()
         raise
@@ -160,3 +180,18 @@ def download(request: HttpRequest, use_case: str, path: Path) -> FileResponse:
         filename=path.name,
         content_type=CONTENT_TYPES.get(path.suffix, "application/octet-stream"),
     )
+
+
+def download_manifest(request: HttpRequest, use_case: str, path: Path) -> HttpResponse:
+    """The manifest as an attachment, with its ``freshness`` (:func:`with_freshness`):
+    whoever keeps the file knows whether the outputs were up to date when they
+    took it, and why not."""
+    try:
+        manifest = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):  # replaced by a rebuild while being read
+        raise Http404("no such output file") from None
+    body = json.dumps(with_freshness(use_case, manifest), indent=2, sort_keys=True)
+    _record_download(request, use_case, path.name, len(body))
+    response = HttpResponse(body, content_type=CONTENT_TYPES[".json"])
+    response["Content-Disposition"] = f'attachment; filename="{path.name}"'
+    return response

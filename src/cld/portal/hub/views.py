@@ -96,6 +96,9 @@ def hub(request: HttpRequest) -> HttpResponse:
             "use_cases": use_cases,
             "agreements": agreements,
             "in_force": dashboard.in_force_counts(agreements, use_cases),
+            "outputs_freshness": [
+                files.freshness_of(name, files.manifest_of(name)) for name in use_cases
+            ],
             "today": day,
             "sessions_chart": figures.submissions_figure(
                 dashboard.sessions_per_month(sessions)
@@ -118,6 +121,7 @@ def outputs(request: HttpRequest) -> HttpResponse:
                 "name": name,
                 "title": title,
                 "built": manifest is not None,
+                "freshness": files.freshness_of(name, manifest),
                 "built_at": files.built_at(name),
                 "las": len(manifest.get("las", [])) if manifest else 0,
                 "years": manifest.get("years", []) if manifest else [],
@@ -179,6 +183,7 @@ def output(request: HttpRequest, use_case: str) -> HttpResponse:
             "use_case": use_case,
             "title": manifest.get("title") or use_case,
             "built_at": files.built_at(use_case),
+            "freshness": files.freshness_of(use_case, manifest),
             "authorities": [
                 {"code": la, "name": names.get(la, la)}
                 for la in manifest.get("las", [])
@@ -211,6 +216,8 @@ def output_file(request: HttpRequest, use_case: str, filename: str) -> HttpRespo
     path = files.file_of(use_case, filename)
     if path is None:
         raise not_found(request, "output file")
+    if filename == MANIFEST:  # handed out saying whether it is still up to date
+        return files.download_manifest(request, use_case, path)
     try:
         return files.download(request, use_case, path)
     except FileNotFoundError:  # a rebuild replaced the outputs since file_of
