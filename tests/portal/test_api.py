@@ -191,3 +191,39 @@ def test_a_binary_file_posing_as_csv_is_refused(member: Any) -> None:
     response = Client().post("/api/v1/uploads", {"files": [fake]}, headers=auth)
     assert response.status_code == 415
     assert "episodes.csv" in response.json()["error"]
+
+
+def test_every_refused_api_upload_is_recorded(
+    member: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    uploader = bearer(member("la-uploader", la="CAM"))
+    admin = bearer(member("admin"))
+    good = b"CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n1,1,01/01/2010,WBRI,A1,,\n"
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    refusals: list[tuple[dict[str, str], dict[str, Any], int]] = [
+        (uploader, {}, 400),  # no files
+        (admin, {}, 400),  # no authority named
+        (admin, {"la": "ZZZ"}, 400),  # no such authority
+        (uploader, {"files": [SimpleUploadedFile("x.csv", png)]}, 415),
+        (uploader, {"files": [SimpleUploadedFile("notes.csv", b"a,b\n1,2\n")]}, 400),
+        (
+            uploader,
+            {"files": [SimpleUploadedFile("SSDA903_2024_header.csv", b"")]},
+            400,
+        ),
+        (
+            uploader,
+            {"files": [SimpleUploadedFile("SSDA903_2024_header.csv", good * 200)]},
+            413,
+        ),
+    ]
+    monkeypatch.setenv("CLD_MAX_UPLOAD_MB", str(4 / 1024))  # 4 KB
+    before = len(registry().events("upload_refused"))
+    for auth, body, status in refusals:
+        response = Client().post("/api/v1/uploads", body, headers=auth)
+        assert response.status_code == status, (body, response.content)
+    events = registry().events("upload_refused")[before:]
+    assert [e.detail["status"] for e in events] == [s for _, _, s in refusals]
+    assert all(e.outcome == "refused" and e.detail["door"] == "api" for e in events)
+    assert all(e.detail["reason"] for e in events)
+    assert b"WBRI" not in repr([e.detail for e in events]).encode()

@@ -24,6 +24,7 @@ from cld.portal.hub import files
 from cld.portal.uploads import jobs
 from cld.portal.uploads.models import Upload
 from cld.portal.uploads.receive import UploadRefused, capped_body
+from cld.portal.uploads.refusals import record_upload_refused
 
 
 @api_public
@@ -39,12 +40,16 @@ def uploads(request: HttpRequest) -> HttpResponseBase:
     authority (an administrator names one with ``la``) and queue them."""
     try:
         with capped_body(request, data_area()):
-            found = _submitted(request)
+            upload = _submitted(request)
     except UploadRefused as refused:
+        record_upload_refused(
+            request,
+            reason=refused.message,
+            status=refused.status,
+            door="api",
+            la=refused.la,
+        )
         return problem(refused.status, refused.message)
-    if isinstance(found, JsonResponse):
-        return found
-    upload = found
     return JsonResponse(
         {
             "session": upload.session_id,
@@ -97,18 +102,21 @@ def output_table(request: HttpRequest, use_case: str, table: str) -> HttpRespons
         return _not_found(request, "table")
 
 
-def _submitted(request: HttpRequest) -> Upload | JsonResponse:
+def _submitted(request: HttpRequest) -> Upload:
+    """The upload, queued; :class:`UploadRefused` when it is not taken."""
     membership = membership_of(request.user)
     assert membership is not None  # api_requires checked it
     code = membership.la or request.POST.get("la", "")
     if not code:
-        return problem(400, "give the authority the files are for: la=CODE")
+        raise UploadRefused("give the authority the files are for: la=CODE")
     try:
         authority = registry().authority(code)
     except UsageError:
-        return problem(400, f"{code!r} is not a London authority's code")
+        raise UploadRefused(f"{code[:20]!r} is not a London authority's code") from None
     if not can_see_authority(request.user, authority.code):
-        return problem(403, "you upload for your own authority only")
+        raise UploadRefused(
+            "you upload for your own authority only", status=403, la=authority.code
+        )
     return jobs.submit(
         request.FILES.getlist("files"),
         authority=authority,

@@ -53,15 +53,21 @@ _NAME_LENGTH = 120
 class UploadRefused(Exception):  # noqa: N818 - the name others call it by
     """An upload the portal will not take: ``message`` says why in plain English
     (naming the file), ``status`` is the HTTP status to answer with, and
-    ``problems`` lists one message per refused file."""
+    ``problems`` lists one message per refused file; ``la`` is the authority the
+    upload was for, when it is known and not the person's own."""
 
     def __init__(
-        self, message: str, status: int = 400, problems: Sequence[str] = ()
+        self,
+        message: str,
+        status: int = 400,
+        problems: Sequence[str] = (),
+        la: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.problems = tuple(problems) or (message,)
+        self.la = la
 
 
 @dataclass(frozen=True)
