@@ -1,5 +1,7 @@
 """``cld serve``: the portal on a production WSGI server (waitress), static files
-served by WhiteNoise, after bringing the portal's tables up to date."""
+served by WhiteNoise, after bringing the portal's tables up to date and starting
+the upload worker (:func:`cld.portal.uploads.jobs.start_up`: what processes that
+died left is cleared, accepted uploads not yet run are queued again)."""
 
 from __future__ import annotations
 
@@ -42,7 +44,9 @@ def serve_portal(host: str, port: int) -> None:
     """Serve the portal (already prepared) until interrupted."""
     from waitress import serve as waitress_serve
 
+    from cld.portal.uploads.jobs import start_worker
     from cld.portal.wsgi import application
 
+    start_worker()  # start-up: what dead processes left, then the queue
     typer.echo(f"Serving the portal on http://{host}:{port}/ (Ctrl-C stops it)")
     waitress_serve(application, host=host, port=port, threads=8)
