@@ -18,7 +18,9 @@ from cld.portal.audit import registry
 
 ENDPOINTS = [
     ("post", "/api/v1/uploads"),
+    ("get", "/api/v1/sessions"),
     ("get", "/api/v1/sessions/20240101T000000Z-CAM-abcdef"),
+    ("get", "/api/v1/sessions/20240101T000000Z-CAM-abcdef/issues"),
     ("get", "/api/v1/outputs/pan"),
     ("get", "/api/v1/outputs/pan/episodes.csv"),
 ]
@@ -48,7 +50,9 @@ def test_the_schema_is_public_and_names_every_endpoint(transactional_db: None) -
     assert set(paths) == {
         "/api/v1/openapi.json",
         "/api/v1/uploads",
+        "/api/v1/sessions",
         "/api/v1/sessions/{session_id}",
+        "/api/v1/sessions/{session_id}/issues",
         "/api/v1/outputs/{use_case}",
         "/api/v1/outputs/{use_case}/{table}.csv",
     }
@@ -227,3 +231,49 @@ def test_every_refused_api_upload_is_recorded(
     assert all(e.outcome == "refused" and e.detail["door"] == "api" for e in events)
     assert all(e.detail["reason"] for e in events)
     assert b"WBRI" not in repr([e.detail for e in events]).encode()
+
+
+def test_a_session_with_thousands_of_issues_comes_a_page_at_a_time(
+    member: Any,
+) -> None:
+    children = 2500  # two errors a row: 5,000 issues
+    rows = [f"{n},7,31/02/2012,WBRI,A{n:012d},," for n in range(1, children + 1)]
+    text = "CHILD,SEX,DOB,ETHNIC,UPN,MOTHER,MC_DOB\n" + "\n".join(rows) + "\n"
+    auth = bearer(member("la-uploader", la="CAM"))
+    client = Client()
+    response = client.post(
+        "/api/v1/uploads",
+        {"files": [SimpleUploadedFile("SSDA903_2023_header.csv", text.encode())]},
+        headers=auth,
+    )
+    assert response.status_code == 202, response.content
+    session = response.json()["session"]
+    body = finished(client, auth, session)
+    (entry,) = body["files"]
+    assert entry["issue_count"] >= 2 * children
+    assert len(entry["issues"]) == 100  # the status stays small
+
+    url = f"/api/v1/sessions/{session}/issues"
+    first = client.get(url, {"limit": 1000}, headers=auth).json()
+    assert first["count"] == entry["issue_count"] and first["limit"] == 1000
+    assert len(first["issues"]) == 1000 and first["page"] == 1
+    assert first["pages"] == -(-first["count"] // 1000)
+    assert first["previous"] is None
+    assert first["next"] == f"{url}?page=2&limit=1000"
+    assert first["issues"][0]["file"] == "SSDA903_2023_header.csv"
+    assert {"row", "column", "code", "severity", "message"} <= set(first["issues"][0])
+    second = client.get(first["next"], headers=auth).json()
+    assert second["page"] == 2 and second["issues"][0] != first["issues"][0]
+    assert second["previous"] == f"{url}?page=1&limit=1000"
+    last = client.get(url, {"page": first["pages"], "limit": 1000}, headers=auth)
+    assert last.json()["next"] is None
+    assert len(client.get(url, headers=auth).json()["issues"]) == 100  # default
+    for bad in ({"limit": 1001}, {"limit": 0}, {"page": "x"}):
+        assert client.get(url, bad, headers=auth).status_code == 400
+
+    listing = client.get("/api/v1/sessions", {"limit": 1}, headers=auth).json()
+    assert listing["count"] >= 2 and len(listing["sessions"]) == 1
+    assert listing["sessions"][0]["session"] == session  # newest first
+    assert listing["sessions"][0]["url"] == f"/api/v1/sessions/{session}"
+    assert listing["next"] == "/api/v1/sessions?page=2&limit=1"
+    assert {s["la"] for s in listing["sessions"]} == {"CAM"}

@@ -6,6 +6,7 @@ refused. Downloads are attachments and recorded."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -155,3 +156,29 @@ def test_an_admin_sees_any_authoritys_session(member: Any) -> None:
     page = client.get(reverse("session", kwargs={"session_id": session_id}))
     assert page.status_code == 200
     assert "issues.xlsx" in page.content.decode()
+
+
+def test_the_csv_download_is_streamed_from_the_archive(
+    member: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from cld.pipeline.issue_report import write_issue_report
+    from cld.pipeline.session_report import stored_reports
+    from cld.portal.uploads import session_views
+
+    session_id = camden_session()
+    reports = stored_reports(data_area(), "CAM", session_id)
+    for report in reports:
+        report.file = Path(report.file).name
+    expected = tmp_path / "expected.csv"
+    write_issue_report(reports, expected)
+
+    def every_issue_at_once(*args: Any) -> Any:
+        raise AssertionError("the CSV download read every issue into memory")
+
+    monkeypatch.setattr(session_views, "stored_reports", every_issue_at_once)
+    client, _ = signed_in(member, "la-uploader", la="CAM")
+    csv = client.get(reverse("session-issues-csv", kwargs={"session_id": session_id}))
+    assert csv.status_code == 200
+    body = b"".join(csv.streaming_content)  # type: ignore[attr-defined]
+    csv.close()
+    assert body == expected.read_bytes()

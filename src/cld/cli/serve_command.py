@@ -44,9 +44,11 @@ def serve_portal(host: str, port: int) -> None:
     """Serve the portal (already prepared) until interrupted."""
     from waitress import serve as waitress_serve
 
+    from cld.cli.queue_log import quieten_queue_warnings
     from cld.portal.uploads.jobs import start_worker
     from cld.portal.wsgi import application
 
     start_worker()  # start-up: what dead processes left, then the queue
+    quieten_queue_warnings()
     typer.echo(f"Serving the portal on http://{host}:{port}/ (Ctrl-C stops it)")
     waitress_serve(application, host=host, port=port, threads=8)

@@ -6,10 +6,13 @@ thing that does not exist, and is recorded as refused."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from cld.engine.errors import UsageError
+from cld.pipeline.session_report import scan_issues
 from cld.portal.accounts.permissions import (
     can_see_authority,
     can_see_use_case,
@@ -18,13 +21,16 @@ from cld.portal.accounts.permissions import (
 from cld.portal.accounts.roles import Permission
 from cld.portal.api.auth import api_public, api_requires, problem
 from cld.portal.api.openapi import document
+from cld.portal.api.paging import BadPage, page_links, page_request
 from cld.portal.audit import client_ip, data_area, registry
 from cld.portal.errors import record_refusal
 from cld.portal.hub import files
 from cld.portal.uploads import jobs
+from cld.portal.uploads.issue_table import IssueQuery, issue_page
 from cld.portal.uploads.models import Upload
 from cld.portal.uploads.receive import UploadRefused, capped_body
 from cld.portal.uploads.refusals import record_upload_refused
+from cld.portal.uploads.session_list import SessionRow, visible_sessions
 
 
 @api_public
@@ -57,6 +63,71 @@ def uploads(request: HttpRequest) -> HttpResponseBase:
             "url": f"/api/v1/sessions/{upload.session_id}",
         },
         status=202,
+    )
+
+
+@api_requires(Permission.VIEW_OWN_SESSIONS)
+@require_GET
+def sessions(request: HttpRequest) -> HttpResponseBase:
+    """The sessions the token's person may see, newest first, a page at a time."""
+    try:
+        asked = page_request(request)
+    except BadPage as bad:
+        return problem(400, str(bad))
+    rows = visible_sessions(request.user)
+    return JsonResponse(
+        {
+            **page_links(request, asked, len(rows)),
+            "sessions": [
+                _session_row(row)
+                for row in rows[asked.start : asked.start + asked.limit]
+            ],
+        }
+    )
+
+
+def _session_row(row: SessionRow) -> dict[str, Any]:
+    return {
+        "session": row.session,
+        "la": row.la,
+        "status": row.status,
+        "received_at": row.received_at.isoformat(),
+        "submitted_by": row.submitted_by,
+        "files": list(row.files),
+        "errors": row.errors,
+        "warnings": row.warnings,
+        "url": f"/api/v1/sessions/{row.session}",
+    }
+
+
+@api_requires(Permission.VIEW_OWN_SESSIONS)
+@require_GET
+def session_issues(request: HttpRequest, session_id: str) -> HttpResponseBase:
+    """Every issue of a processed session, in the order found, a page at a time
+    (only the page asked for is read into memory)."""
+    info = jobs.find_session(session_id)
+    if info is None or not can_see_authority(request.user, info.la):
+        return _not_found(request, "session")
+    try:
+        asked = page_request(request)
+    except BadPage as bad:
+        return problem(400, str(bad))
+    if not info.archived:
+        return JsonResponse(
+            {**page_links(request, asked, 0), "session": session_id, "issues": []}
+        )
+    found = issue_page(
+        scan_issues(data_area(), info.la, session_id),
+        IssueQuery(filters={}, page=asked.page),
+        page_size=asked.limit,
+    )
+    rows = [{**row, "file": jobs.display_name(row["file"])} for row in found.rows]
+    return JsonResponse(
+        {
+            **page_links(request, asked, found.total, page=found.page),
+            "session": session_id,
+            "issues": rows,
+        }
     )
 
 

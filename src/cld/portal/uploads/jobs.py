@@ -41,19 +41,26 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from cld.engine.errors import CldError, UsageError
+from cld.engine.issues import ISSUE_SCHEMA
+from cld.engine.validate import FileReport
 from cld.governance.authorities import Authority
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.isolation import ChildFailedError, ReaderStoppedError, run_in_child
 from cld.pipeline.pseudonym_key import key_from_environment
 from cld.pipeline.registry.audit import Outcome
 from cld.pipeline.session import SESSION_ID, new_session_id
-from cld.pipeline.session_report import stored_entries, stored_reports_by_checksum
+from cld.pipeline.session_report import (
+    scan_issues,
+    stored_files,
+    stored_reports_by_checksum,
+)
 from cld.pipeline.upload_steps import SessionJob, run_session
 from cld.portal.audit import data_area, registry
 from cld.portal.uploads.models import Upload
@@ -70,6 +77,9 @@ INTERRUPTED = (
     "Processing was interrupted: the portal stopped before it finished. Nothing "
     "was published and the files were not kept; upload them again."
 )
+ISSUES_IN_STATUS = 100
+"""The most issues of one file a session's status lists (the rest page by page:
+``/api/v1/sessions/<id>/issues``)."""
 WORKERS_ENV = "CLD_UPLOAD_WORKERS"
 DEFAULT_WORKERS = 2
 RUN_SESSION = run_session
@@ -510,7 +520,9 @@ def session_status(session_id: str) -> dict[str, Any] | None:
     ``session``, ``la``, ``status``, ``stage``, ``submitted_by``, ``received_at``
     (ISO 8601), ``error`` (why it failed, else None) and ``files``: each file's
     ``cld validate --json`` entry (``file`` the name it was sent with) once the
-    session is archived or published; while it is queued or running, ``file``,
+    session is archived or published, its ``issues`` cut to the first
+    :data:`ISSUES_IN_STATUS` and ``issue_count`` saying how many it has;
+    while it is queued or running, ``file``,
     ``size``, ``sha256`` and what identification found (``format``, ``dataset``,
     ``title``, ``year``, ``year_reason``, ``tables``: a list). A file that was
     not processed again (the same file had been, and nothing had changed since)
@@ -522,10 +534,7 @@ def session_status(session_id: str) -> dict[str, Any] | None:
     if info is None:
         return None
     if info.archived:
-        files = [
-            {**entry, "file": display_name(entry["file"])}
-            for entry in stored_entries(data_area(), info.la, session_id)
-        ]
+        files = archived_entries(info.la, session_id)
     elif info.finished:
         files = [_unread(info.la, f) for f in info.files]
     else:
@@ -544,6 +553,38 @@ def session_status(session_id: str) -> dict[str, Any] | None:
         "error": info.error,
         "files": files,
     }
+
+
+def archived_entries(
+    la: str, session_id: str, first: int = ISSUES_IN_STATUS
+) -> list[dict[str, Any]]:
+    """Each file's ``cld validate --json`` entry from the session's archive, its
+    ``issues`` cut to the ``first`` found (``issue_count`` says how many there
+    are; the API's ``/issues`` pages through them all): what a session says of
+    itself stays small however many issues its files have. Only those issues
+    are read from the archive."""
+    area = data_area()
+    issues = scan_issues(area, la, session_id)
+    counts = dict(issues.group_by("file").len().collect().iter_rows())
+    columns = list(ISSUE_SCHEMA)
+    entries = []
+    for found in stored_files(area, la, session_id):
+        name = str(found["name"])
+        report = FileReport(
+            file=display_name(name),
+            dataset=found.get("dataset"),
+            year=found.get("year"),
+            year_reason=found.get("year_reason"),
+            term=found.get("term"),
+            tables=dict(found.get("tables") or {}),
+            error=found.get("error"),
+            issues=issues.filter(pl.col("file") == name)
+            .head(first)
+            .select(columns)
+            .collect(),
+        )
+        entries.append({**report.to_json(), "issue_count": int(counts.get(name, 0))})
+    return entries
 
 
 def _unread(la: str, entry: dict[str, Any]) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 from typing import Any
 
+import polars as pl
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -148,18 +149,24 @@ def session_issues_xlsx(request: HttpRequest, session_id: str) -> FileResponse:
 
 def _download(request: HttpRequest, session_id: str, suffix: str) -> FileResponse:
     """The session's issue report, written afresh from its archive with the
-    names the files were sent with, streamed as an attachment."""
+    names the files were sent with (to a private file, the CSV a batch at a
+    time), streamed from there as an attachment."""
     info = visible_session(request, session_id)
     if not info.archived:
         raise Http404("this session has no issue report")
     area = data_area()
-    reports = stored_reports(area, info.la, session_id)
-    for report in reports:
-        report.file = display_name(report.file)
     folder = private_folder(area, ".download-")
     try:
         target = folder / f"{session_id}-issues.{suffix}"
-        write_issue_report(reports, target)
+        if suffix == "csv":  # streamed from the archive's issues, never all held
+            scan_issues(area, info.la, session_id).with_columns(
+                pl.col("file").str.replace(r"^.*/", "")  # the name as sent
+            ).sink_csv(target)
+        else:
+            reports = stored_reports(area, info.la, session_id)
+            for report in reports:
+                report.file = display_name(report.file)
+            write_issue_report(reports, target)
         stream = target.open("rb")  # still readable once its folder is gone
     finally:
         shutil.rmtree(folder, ignore_errors=True)
