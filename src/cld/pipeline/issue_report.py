@@ -7,7 +7,8 @@ and filters, so a data officer can sort and filter the problems in Excel.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
@@ -68,22 +69,50 @@ def _sheet_name(file: str, taken: set[str]) -> str:
     return name
 
 
+@dataclass(frozen=True)
+class IssueSheet:
+    """One file's sheet of a workbook: the file's name, how many issues it has,
+    and its issues (the issue columns, in order), read as the sheet is written."""
+
+    file: str
+    count: int
+    rows: Iterable[Sequence[object]]
+
+
+def write_issue_workbook(
+    summary: Sequence[Sequence[object]], sheets: Iterable[IssueSheet], target: Path
+) -> None:
+    """Write the workbook of :func:`write_issue_report` from ``summary`` (a row
+    per file, :data:`SUMMARY_COLUMNS`) and ``sheets``, one at a time (Excel's
+    write-only mode: no sheet is held whole), atomically."""
+    write_atomically(target, lambda temporary: _workbook(summary, sheets, temporary))
+
+
 def _write_xlsx(reports: Sequence[FileReport], target: Path) -> None:
+    _workbook(
+        _summary_rows(reports),
+        (IssueSheet(r.file, r.issues.height, r.issues.iter_rows()) for r in reports),
+        target,
+    )
+
+
+def _workbook(
+    summary_rows: Sequence[Sequence[object]], sheets: Iterable[IssueSheet], target: Path
+) -> None:
     book = Workbook(write_only=True)
     taken = {"summary"}
     summary = book.create_sheet("Summary")
     summary.freeze_panes = "A2"
-    rows = _summary_rows(reports)
-    summary.auto_filter.ref = f"A1:H{len(rows) + 1}"
+    summary.auto_filter.ref = f"A1:H{len(summary_rows) + 1}"
     summary.append(list(SUMMARY_COLUMNS))
-    for row in rows:
+    for row in summary_rows:
         summary.append(list(row))
-    for report in reports:
-        sheet = book.create_sheet(_sheet_name(report.file, taken))
+    for found in sheets:
+        sheet = book.create_sheet(_sheet_name(found.file, taken))
         sheet.freeze_panes = "A2"
-        sheet.auto_filter.ref = f"A1:F{report.issues.height + 1}"
+        sheet.auto_filter.ref = f"A1:F{found.count + 1}"
         sheet.append(list(ISSUE_SCHEMA))
-        for issue in report.issues.iter_rows():
+        for issue in found.rows:
             sheet.append(list(issue))
     book.save(target)
 

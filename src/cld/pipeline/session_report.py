@@ -12,6 +12,7 @@ frame, to filter, sort and page through without reading them all.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from cld.engine.errors import UsageError
 from cld.engine.issues import ISSUE_SCHEMA
 from cld.engine.validate import FileReport
 from cld.pipeline.data_area import DataArea
+from cld.pipeline.issue_report import IssueSheet, write_issue_workbook
 from cld.pipeline.manifest import MANIFEST, read_manifest
 
 ISSUES_FILE = "issues.csv"
@@ -99,3 +101,60 @@ def stored_reports_by_checksum(
         for entry, report in zip(files, reports, strict=True)
         if entry.get("sha256") and not entry.get("unchanged_since")
     }
+
+
+BATCH = 10_000
+"""Issues read at a time when a report is written from an archive."""
+
+
+def stored_issue_workbook(
+    area: DataArea, la: str, session_id: str, target: Path, name: Callable[[str], str]
+) -> None:
+    """Write the session's issue report workbook to ``target`` from its archive
+    (as :func:`~cld.pipeline.issue_report.write_issue_report` would from its
+    reports), each file's issues read :data:`BATCH` at a time; ``name`` gives
+    the name a file is shown by."""
+    files = stored_files(area, la, session_id)
+    issues = scan_issues(area, la, session_id)
+    by_severity: dict[tuple[str, str], int] = {
+        (str(f), str(s)): int(n)
+        for f, s, n in issues.group_by("file", "severity").len().collect().iter_rows()
+    }
+    per_file: dict[str, int] = {}
+    for (file, _), count in by_severity.items():
+        per_file[file] = per_file.get(file, 0) + count
+    summary = [
+        (
+            name(str(f["name"])),
+            f.get("dataset") or "",
+            f.get("year") or "",
+            ", ".join(f.get("tables") or {}),
+            sum((f.get("tables") or {}).values()),
+            by_severity.get((str(f["name"]), "error"), 0),
+            by_severity.get((str(f["name"]), "warning"), 0),
+            f.get("error") or "",
+        )
+        for f in files
+    ]
+
+    def rows(file: str) -> Iterator[tuple[object, ...]]:
+        batches = (
+            issues.filter(pl.col("file") == file)
+            .select(list(ISSUE_SCHEMA))
+            .collect_batches(chunk_size=BATCH)
+        )
+        for batch in batches:
+            yield from batch.iter_rows()
+
+    write_issue_workbook(
+        summary,
+        (
+            IssueSheet(
+                name(str(f["name"])),
+                per_file.get(str(f["name"]), 0),
+                rows(str(f["name"])),
+            )
+            for f in files
+        ),
+        target,
+    )

@@ -32,7 +32,10 @@ class PageRequest:
 
 def page_request(request: HttpRequest) -> PageRequest:
     """The page and limit ``request`` asks for; :class:`BadPage` when either is
-    not a whole number from 1 (``limit`` at most :data:`MAX_LIMIT`)."""
+    not a whole number from 1 (``limit`` at most :data:`MAX_LIMIT`), or when
+    anything else is asked."""
+    if set(request.GET) - {"page", "limit"}:
+        raise BadPage("only page and limit may be given")
     page = _number(request.GET.get("page"), "page", 1, 10**6)
     limit = _number(request.GET.get("limit"), "limit", DEFAULT_LIMIT, MAX_LIMIT)
     return PageRequest(page, limit)

@@ -12,8 +12,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from cld.pipeline.issue_report import write_issue_report
-from cld.pipeline.session_report import scan_issues, stored_files, stored_reports
+from cld.pipeline.session_report import scan_issues, stored_files, stored_issue_workbook
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import can_do, membership_of
 from cld.portal.accounts.roles import Permission, Scope, role_named
@@ -149,8 +148,8 @@ def session_issues_xlsx(request: HttpRequest, session_id: str) -> FileResponse:
 
 def _download(request: HttpRequest, session_id: str, suffix: str) -> FileResponse:
     """The session's issue report, written afresh from its archive with the
-    names the files were sent with (to a private file, the CSV a batch at a
-    time), streamed from there as an attachment."""
+    names the files were sent with (to a private file, a batch of issues at a
+    time, never all of them held), streamed from there as an attachment."""
     info = visible_session(request, session_id)
     if not info.archived:
         raise Http404("this session has no issue report")
@@ -162,11 +161,8 @@ def _download(request: HttpRequest, session_id: str, suffix: str) -> FileRespons
             scan_issues(area, info.la, session_id).with_columns(
                 pl.col("file").str.replace(r"^.*/", "")  # the name as sent
             ).sink_csv(target)
-        else:
-            reports = stored_reports(area, info.la, session_id)
-            for report in reports:
-                report.file = display_name(report.file)
-            write_issue_report(reports, target)
+        else:  # each file's issues a batch at a time
+            stored_issue_workbook(area, info.la, session_id, target, display_name)
         stream = target.open("rb")  # still readable once its folder is gone
     finally:
         shutil.rmtree(folder, ignore_errors=True)
