@@ -599,7 +599,13 @@ def _unread(la: str, entry: dict[str, Any]) -> dict[str, Any]:
         else None
     )
     if found is not None:
-        return {**found.to_json(), "file": name}
+        entry = {**found.to_json(), "file": name}
+        issues = entry["issues"]
+        return {
+            **entry,
+            "issues": issues[:ISSUES_IN_STATUS],
+            "issue_count": len(issues),
+        }
     return {
         "file": name,
         "dataset": entry.get("dataset"),
