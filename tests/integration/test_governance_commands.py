@@ -279,7 +279,7 @@ def test_process_needs_the_key_and_prints_the_json_contract(
 def test_retention_command(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     dd = ["--data-dir", str(data_dir)]
     result = _json(capsys, ["retention", "apply", *dd, "--on", "2030-01-01"])
-    assert result == {"tables": [], "sessions": []}
+    assert result == {"tables": [], "sessions": [], "leftovers": {}}
     assert run(["retention", "apply", *dd, "--dry-run"]) == 0
     assert "Would delete 0 published tables" in capsys.readouterr().out
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import time
 from pathlib import Path
 
 from platform_builders import TEST_KEY, allow, files_of, ssda903_files
@@ -104,3 +106,45 @@ def test_a_use_case_dropped_from_the_policy_keeps_nothing(
     result = apply_retention(area, registry, today=dt.date.today(), by="t")
     assert result.tables and all(t.startswith("CAM/equalities/") for t in result.tables)
     assert not any(r.startswith("equalities/") for r in current_files(area, "CAM"))
+
+
+def test_retention_removes_leftovers_of_crashes_older_than_a_day(
+    area: DataArea, registry: Registry
+) -> None:
+    def leave(path: Path, *names: str, days: float = 0) -> Path:
+        path.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            (path / name).write_bytes(b"CHILD\n1\n")
+        when = time.time() - days * 86400
+        for item in [path, *path.rglob("*")]:
+            os.utime(item, (when, when))
+        return path
+
+    portal = area.incoming / ".portal"
+    old = [
+        leave(portal / f".receiving-{os.getpid()}-a", "1.part", "2.part", days=2),
+        leave(portal / ".accepting-1-20250101T000000Z-CAM-0a0a0a", "a.csv", days=2),
+        leave(area.incoming / "CAM" / "20250101T000000Z-CAM-0b0b0b", "a.csv", days=2),
+    ]
+    fresh = [
+        leave(portal / f".receiving-{os.getpid()}-b", "1.part"),
+        leave(area.incoming / "HAC" / "20250101T000000Z-HAC-0c0c0c", "a.csv"),
+    ]
+    accepted = leave(portal / "20250101T000000Z-CAM-0d0d0d", "a.csv", days=2)
+    drop_zone = leave(area.incoming / "new" / "CAM", "waiting.csv", days=2)
+
+    seen = apply_retention(area, registry, today=dt.date.today(), by="t", dry_run=True)
+    assert seen.leftovers == {"receiving": 2, "accepting": 1, "session": 1}
+    assert all(path.exists() for path in old)
+
+    result = apply_retention(area, registry, today=dt.date.today(), by="officer")
+    assert result.to_json()["leftovers"] == {
+        "accepting": 1,
+        "receiving": 2,
+        "session": 1,
+    }
+    assert not any(path.exists() for path in old)
+    assert all(path.exists() for path in [*fresh, accepted, drop_zone])
+    events = registry.events("leftovers_removed")
+    assert {e.detail["kind"]: e.detail["files"] for e in events} == result.leftovers
+    assert all(e.actor == "officer" for e in events)

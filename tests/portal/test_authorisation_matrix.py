@@ -84,7 +84,14 @@ PAGES: list[tuple[str, str, dict[str, str], set[str]]] = [
 ]
 API: list[tuple[str, str, dict[str, str], set[str]]] = [
     ("api-openapi", "api-openapi", {}, EVERYONE),
+    ("api-sessions", "api-sessions", {}, UPLOADERS),
     ("api-session", "api-session", {"session_id": "session"}, CAM_OWN),
+    (
+        "api-session-issues",
+        "api-session-issues",
+        {"session_id": "session"},
+        CAM_OWN,
+    ),
     ("api-output-pan", "api-output", {"use_case": "pan"}, PAN),
     ("api-output-sufficiency", "api-output", {"use_case": "sufficiency"}, {"admin"}),
     (

@@ -6,6 +6,7 @@ refused. Downloads are attachments and recorded."""
 from __future__ import annotations
 
 import io
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -155,3 +156,41 @@ def test_an_admin_sees_any_authoritys_session(member: Any) -> None:
     page = client.get(reverse("session", kwargs={"session_id": session_id}))
     assert page.status_code == 200
     assert "issues.xlsx" in page.content.decode()
+
+
+def test_the_downloads_are_written_from_the_archive_a_batch_at_a_time(
+    member: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from cld.pipeline.issue_report import write_issue_report
+    from cld.pipeline.session_report import stored_reports
+    from cld.portal.uploads import session_views
+
+    session_id = camden_session()
+    reports = stored_reports(data_area(), "CAM", session_id)
+    for report in reports:
+        report.file = Path(report.file).name
+    write_issue_report(reports, tmp_path / "expected.csv")
+    write_issue_report(reports, tmp_path / "expected.xlsx")
+
+    def every_issue_at_once(*args: Any) -> Any:
+        raise AssertionError("the download read every issue into memory")
+
+    monkeypatch.setattr(
+        session_views, "stored_reports", every_issue_at_once, raising=False
+    )
+    client, _ = signed_in(member, "la-uploader", la="CAM")
+    bodies = {}
+    for suffix in ("csv", "xlsx"):
+        response = client.get(
+            reverse(f"session-issues-{suffix}", kwargs={"session_id": session_id})
+        )
+        assert response.status_code == 200
+        bodies[suffix] = b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        response.close()
+    assert bodies["csv"] == (tmp_path / "expected.csv").read_bytes()
+    got = load_workbook(io.BytesIO(bodies["xlsx"]))
+    expected = load_workbook(tmp_path / "expected.xlsx")
+    assert got.sheetnames == expected.sheetnames
+    for name in expected.sheetnames:
+        assert list(got[name].values) == list(expected[name].values), name
+        assert got[name].auto_filter.ref == expected[name].auto_filter.ref

@@ -202,3 +202,21 @@ def test_an_upload_without_the_form_token_is_refused(
     response = post(client, SimpleUploadedFile("SSDA903_2024_header.csv", GOOD))
     assert response.status_code == 403
     assert not Upload.objects.exists() and left_behind(data_dir) == []
+
+
+def test_every_refusal_of_the_form_is_recorded(member: Any) -> None:
+    before = len(registry().events("upload_refused"))
+    assert post(uploader(member)).status_code == 400  # no files
+    admin = Client()
+    admin.force_login(member("admin"))
+    unknown = admin.post(
+        "/uploads/",
+        {"authority": "ZZZ", "returns": [SimpleUploadedFile("a.csv", GOOD)]},
+    )
+    assert unknown.status_code == 400
+    events = registry().events("upload_refused")[before:]
+    assert [(e.detail["status"], e.detail["door"]) for e in events] == [
+        (400, "form"),
+        (400, "form"),
+    ]
+    assert all(e.outcome == "refused" for e in events)

@@ -1,15 +1,18 @@
 """The background worker: a failure ends an upload as failed with a plain
-message (never left running, its files removed), uploads a stopped process left
-are marked interrupted when the worker starts, and session_status reads
-sessions ``cld process`` made too."""
+message (never left running, its files removed), uploads a stopped process was
+running are marked interrupted when the worker starts while accepted ones it
+never started run then (once), sessions of different authorities run at the
+same time, and session_status reads sessions ``cld process`` made too."""
 
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from pathlib import Path
 from typing import Any
 
 import pytest
+import upload_children
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cld.engine.errors import UsageError
@@ -45,12 +48,7 @@ def queue(member: Any) -> Upload:
 def test_a_fault_fails_the_upload_with_a_plain_message(
     member: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*args: Any, on_stage: Any, **kwargs: Any) -> Any:
-        on_stage("receive")
-        on_stage("identify")
-        raise RuntimeError("a value from row 7 that must not be shown")
-
-    monkeypatch.setattr(jobs, "process_files", broken)
+    monkeypatch.setattr(jobs, "RUN_SESSION", upload_children.broken_session)
     upload = queue(member)
     status = wait(upload.session_id)
     assert status is not None and status["status"] == "failed"
@@ -80,20 +78,31 @@ def test_without_the_pseudonym_key_nothing_is_processed(
     assert not any(s.id == upload.session_id for s in registry().sessions("CAM"))
 
 
-def test_an_upload_a_stopped_process_left_is_marked_interrupted(
+def test_an_upload_a_stopped_process_was_running_is_marked_interrupted(
     member: Any,
 ) -> None:
     area = data_area()
     left = []
-    for number, state in enumerate((Upload.Status.QUEUED, Upload.Status.RUNNING)):
+    for number, worker in enumerate(("", f"{socket.gethostname()}:{2**22 + 1}")):
         session_id = f"20250101T000000Z-CAM-a0000{number}"
         Upload.objects.create(
-            session_id=session_id, la="CAM", submitted_by="x", status=state
+            session_id=session_id,
+            la="CAM",
+            submitted_by="x",
+            status=Upload.Status.RUNNING,
+            worker=worker,  # none, or a process that is not running
         )
         folder = upload_folder(area, session_id) / "1"
         folder.mkdir(parents=True)
         (folder / "SSDA903_2024_header.csv").write_bytes(GOOD)
         left.append(session_id)
+    elsewhere = Upload.objects.create(
+        session_id="20250101T000000Z-CAM-e0000e",
+        la="CAM",
+        submitted_by="x",
+        status=Upload.Status.RUNNING,
+        worker="another-machine:1",  # that machine's to judge
+    )
     done = Upload.objects.create(
         session_id="20250101T000000Z-CAM-d0000e",
         la="CAM",
@@ -113,6 +122,72 @@ def test_an_upload_a_stopped_process_left_is_marked_interrupted(
         status = session_status(session_id)
         assert status is not None and status["status"] == "failed"
     assert Upload.objects.get(pk=done.pk).status == "published"
+    assert Upload.objects.get(pk=elsewhere.pk).status == "running"
+    Upload.objects.filter(pk=elsewhere.pk).delete()
+
+
+def test_an_accepted_upload_runs_after_a_restart_once(
+    member: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stop_worker()
+    wake = jobs.wake
+    monkeypatch.setattr(jobs, "wake", lambda: None)  # the process dies after 202
+    upload = queue(member)
+    assert Upload.objects.get(pk=upload.pk).status == "queued"
+    assert upload_folder(data_area(), upload.session_id).is_dir()
+    monkeypatch.setattr(jobs, "wake", wake)
+
+    start_worker()  # a new process starts
+    status = wait(upload.session_id)
+    assert status is not None and status["status"] in ("published", "archived")
+    stop_worker()  # and again: nothing runs twice
+    start_worker()
+    assert Upload.objects.get(pk=upload.pk).status == status["status"]
+    assert [s.id for s in registry().sessions("CAM")].count(upload.session_id) == 1
+    recorded = [
+        e.action
+        for e in registry().events()
+        if e.action.startswith("session_")
+        and (e.detail or {}).get("session") == upload.session_id
+    ]
+    assert recorded == ["session_started", f"session_{status['status']}"]
+    assert not upload_folder(data_area(), upload.session_id).exists()
+
+
+def test_sessions_of_two_authorities_run_at_the_same_time(
+    member: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv(upload_children.MEET, str(tmp_path))
+    monkeypatch.setenv(jobs.WORKERS_ENV, "2")
+    monkeypatch.setattr(jobs, "RUN_SESSION", upload_children.session_meeting_another)
+    stop_worker()
+    wake = jobs.wake
+    monkeypatch.setattr(jobs, "wake", lambda: None)
+    uploads = [
+        submit(
+            [header()],
+            authority=registry().authority(la),
+            by=member("la-uploader", la=la).username,
+            source=None,
+        )
+        for la in ("CAM", "HAC")
+    ]
+    monkeypatch.setattr(jobs, "wake", wake)
+    start_worker()
+    for upload in uploads:
+        status = wait(upload.session_id, timeout=120)
+        assert status is not None and status["status"] in jobs.FINISHED, status
+
+
+def test_the_number_of_workers_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(jobs.WORKERS_ENV, raising=False)
+    assert jobs.upload_workers() == 2
+    monkeypatch.setenv(jobs.WORKERS_ENV, "5")
+    assert jobs.upload_workers() == 5
+    for bad in ("0", "two", "-1", "1000"):
+        monkeypatch.setenv(jobs.WORKERS_ENV, bad)
+        with pytest.raises(UsageError, match=jobs.WORKERS_ENV):
+            jobs.upload_workers()
 
 
 def test_the_status_of_a_session_cld_process_made(member: Any) -> None:
@@ -133,23 +208,20 @@ def test_the_status_of_a_session_cld_process_made(member: Any) -> None:
 def test_a_queued_upload_says_what_identification_found(
     member: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    seen: list[dict[str, Any] | None] = []
-
-    def look(*args: Any, session_id: str, **kwargs: Any) -> Any:
-        seen.append(session_status(session_id))
-        raise UsageError("stopped for the test")
-
-    monkeypatch.setattr(jobs, "process_files", look)
+    stop_worker()
+    monkeypatch.setattr(jobs, "wake", lambda: None)  # it waits in the queue
     upload = queue(member)
-    wait(upload.session_id)
-    assert seen and seen[0] is not None
-    assert seen[0]["status"] == "queued"
-    (file,) = seen[0]["files"]
+    seen = session_status(upload.session_id)
+    assert seen is not None
+    assert seen["status"] == "queued"
+    (file,) = seen["files"]
     assert file["file"] == "SSDA903_2022_header.csv" and "stored_as" not in file
     assert file["dataset"] == "ssda903" and file["year"] == 2022
     assert file["tables"] == ["header"] and file["size"] == len(GOOD)
-    final = session_status(upload.session_id)
-    assert final is not None and "stopped for the test" in final["error"]
+    monkeypatch.undo()
+    start_worker()
+    final = wait(upload.session_id)
+    assert final is not None and final["status"] != "queued"
 
 
 def test_the_private_folder_is_private(member: Any, tmp_path: Path) -> None:

@@ -54,4 +54,8 @@ def apply(
     )
     for item in result.tables + result.sessions:
         typer.echo(f"  {item}")
+    for kind, files in result.leftovers.items():
+        typer.echo(
+            f"{verb} leftovers of crashed uploads or sessions: {kind}, {files} files"
+        )
     return ExitCode.OK

@@ -1,5 +1,7 @@
 """``cld serve``: the portal on a production WSGI server (waitress), static files
-served by WhiteNoise, after bringing the portal's tables up to date."""
+served by WhiteNoise, after bringing the portal's tables up to date and starting
+the upload worker (:func:`cld.portal.uploads.jobs.start_up`: what processes that
+died left is cleared, accepted uploads not yet run are queued again)."""
 
 from __future__ import annotations
 
@@ -46,6 +48,8 @@ def serve_portal(host: str, port: int) -> None:
     from django.conf import settings
     from waitress import serve as waitress_serve
 
+    from cld.cli.queue_log import quieten_queue_warnings
+    from cld.portal.uploads.jobs import start_worker
     from cld.portal.wsgi import application
 
     proxy: dict[str, object] = {}
@@ -55,5 +59,7 @@ def serve_portal(host: str, port: int) -> None:
             "trusted_proxy_headers": "x-forwarded-proto x-forwarded-for",
             "trusted_proxy_count": 1,
         }
+    start_worker()  # start-up: what dead processes left, then the queue
+    quieten_queue_warnings()
     typer.echo(f"Serving the portal on http://{host}:{port}/ (Ctrl-C stops it)")
     waitress_serve(application, host=host, port=port, threads=8, **proxy)

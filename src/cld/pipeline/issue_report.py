@@ -13,7 +13,7 @@ to a person as it is.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -22,7 +22,7 @@ from cld.engine.errors import UsageError
 from cld.engine.issues import ISSUE_SCHEMA
 from cld.engine.validate import FileReport
 from cld.pipeline.atomic import write_atomically
-from cld.pipeline.outputs.writers import write_csv, write_workbook
+from cld.pipeline.outputs.writers import Pages, write_csv, write_workbook
 
 SUMMARY_SCHEMA = pl.Schema(
     {
@@ -49,23 +49,24 @@ def _long_frame(reports: Sequence[FileReport]) -> pl.DataFrame:
     return pl.concat(frames)
 
 
+def summary_frame(rows: Iterable[Sequence[object]]) -> pl.DataFrame:
+    """The Summary sheet: a row per file (:data:`SUMMARY_SCHEMA`)."""
+    return pl.DataFrame(list(rows), schema=SUMMARY_SCHEMA, orient="row")
+
+
 def _summary(reports: Sequence[FileReport]) -> pl.DataFrame:
-    return pl.DataFrame(
-        [
-            (
-                r.file,
-                r.dataset,
-                r.year,
-                ", ".join(r.tables),
-                sum(r.tables.values()),
-                r.counts["error"],
-                r.counts["warning"],
-                r.error,
-            )
-            for r in reports
-        ],
-        schema=SUMMARY_SCHEMA,
-        orient="row",
+    return summary_frame(
+        (
+            r.file,
+            r.dataset,
+            r.year,
+            ", ".join(r.tables),
+            sum(r.tables.values()),
+            r.counts["error"],
+            r.counts["warning"],
+            r.error,
+        )
+        for r in reports
     )
 
 
@@ -76,6 +77,17 @@ def _sheets(reports: Sequence[FileReport]) -> list[tuple[str, pl.DataFrame]]:
         ("Summary", _summary(reports)),
         *((Path(r.file).stem, r.issues.select(*ISSUE_SCHEMA)) for r in reports),
     ]
+
+
+def write_issue_sheets(
+    summary: pl.DataFrame, files: Iterable[tuple[str, Pages]], target: Path
+) -> None:
+    """The workbook of :func:`write_issue_report` from its Summary sheet and, per
+    file, its name and its issues as :data:`~cld.pipeline.outputs.writers.Pages`
+    (a batch at a time: no file's issues held whole), atomically."""
+    pages: list[tuple[str, pl.DataFrame | Pages]] = [("Summary", summary)]
+    pages.extend((Path(name).stem, issues) for name, issues in files)
+    write_workbook(pages, [], target, numbers=False)
 
 
 def write_issue_report(reports: Sequence[FileReport], target: Path) -> None:

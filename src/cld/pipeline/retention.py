@@ -12,6 +12,9 @@
 
 ``apply_retention`` removes them (published tables through an atomic switch, like
 any publication) and writes one ``retention_applied`` event listing everything.
+It also removes what crashed uploads and sessions left in ``incoming/`` (raw
+files; :mod:`cld.pipeline.leftovers`) that has not changed for a day, with a
+``leftovers_removed`` event per kind saying how many files.
 """
 
 from __future__ import annotations
@@ -25,9 +28,14 @@ from cld.engine.spec.load import dataset_names, load_spec, year_range
 from cld.governance.agreements import add_years
 from cld.governance.policy import Policy
 from cld.pipeline.data_area import DataArea
+from cld.pipeline.leftovers import find_leftovers, remove_leftovers
 from cld.pipeline.manifest import MANIFEST, read_manifest
 from cld.pipeline.publish import current_files, la_lock, publish
 from cld.pipeline.registry.store import Registry
+
+LEFTOVER_AGE = dt.timedelta(days=1)
+"""How long a leftover of a crashed upload or session is left before retention
+removes it (no upload or session takes that long)."""
 
 
 def collection_end(dataset: str, year: int) -> dt.date:
@@ -42,9 +50,15 @@ class RetentionResult:
     """Deleted published tables, as ``LA/use case/dataset/year/table.parquet``."""
     sessions: list[str] = field(default_factory=list)
     """Deleted session archives, as ``LA/session``."""
+    leftovers: dict[str, int] = field(default_factory=dict)
+    """Files of crashed uploads and sessions removed, per kind of leftover."""
 
     def to_json(self) -> dict[str, Any]:
-        return {"tables": self.tables, "sessions": self.sessions}
+        return {
+            "tables": self.tables,
+            "sessions": self.sessions,
+            "leftovers": self.leftovers,
+        }
 
 
 def table_expired(rel: str, policy: Policy, today: dt.date) -> bool:
@@ -113,7 +127,14 @@ def apply_retention(
                         area.forget(session)
                         registry.mark_session(session.name, "deleted")
                     result.sessions.append(f"{la}/{session.name}")
-    if not dry_run:
+    leftovers = find_leftovers(area, registry, older_than=LEFTOVER_AGE)
+    if dry_run:
+        for leftover in leftovers:
+            result.leftovers[leftover.kind] = (
+                result.leftovers.get(leftover.kind, 0) + leftover.files
+            )
+    else:
+        result.leftovers = remove_leftovers(registry, leftovers, by=by)
         registry.record(
             "retention_applied",
             by=by,

@@ -12,15 +12,19 @@ frame, to filter, sort and page through without reading them all.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from cld.engine.disclosure import neutralised
 from cld.engine.errors import UsageError
 from cld.engine.issues import ISSUE_SCHEMA
 from cld.engine.validate import FileReport
+from cld.pipeline.atomic import write_atomically
 from cld.pipeline.data_area import DataArea
+from cld.pipeline.issue_report import summary_frame, write_issue_sheets
 from cld.pipeline.manifest import MANIFEST, read_manifest
 
 ISSUES_FILE = "issues.csv"
@@ -99,3 +103,64 @@ def stored_reports_by_checksum(
         for entry, report in zip(files, reports, strict=True)
         if entry.get("sha256") and not entry.get("unchanged_since")
     }
+
+
+BATCH = 10_000
+"""Issues read at a time when a report is written from an archive."""
+
+
+def stored_issue_workbook(
+    area: DataArea, la: str, session_id: str, target: Path, name: Callable[[str], str]
+) -> None:
+    """Write the session's issue report workbook to ``target`` from its archive
+    (as :func:`~cld.pipeline.issue_report.write_issue_report` would from its
+    reports), each file's issues read :data:`BATCH` at a time; ``name`` gives
+    the name a file is shown by."""
+    files = stored_files(area, la, session_id)
+    issues = scan_issues(area, la, session_id)
+    by_severity: dict[tuple[str, str], int] = {
+        (str(f), str(s)): int(n)
+        for f, s, n in issues.group_by("file", "severity").len().collect().iter_rows()
+    }
+    summary = summary_frame(
+        (
+            name(str(f["name"])),
+            f.get("dataset"),
+            f.get("year"),
+            ", ".join(f.get("tables") or {}),
+            sum((f.get("tables") or {}).values()),
+            by_severity.get((str(f["name"]), "error"), 0),
+            by_severity.get((str(f["name"]), "warning"), 0),
+            f.get("error"),
+        )
+        for f in files
+    )
+
+    def batches(file: str) -> Iterator[pl.DataFrame]:
+        yield pl.DataFrame(schema=ISSUE_SCHEMA)  # the header, for a file without
+        yield from (
+            issues.filter(pl.col("file") == file)
+            .select(list(ISSUE_SCHEMA))
+            .collect_batches(chunk_size=BATCH)
+        )
+
+    write_issue_sheets(
+        summary,
+        ((name(str(f["name"])), batches(str(f["name"]))) for f in files),
+        target,
+    )
+
+
+def stored_issue_csv(area: DataArea, la: str, session_id: str, target: Path) -> None:
+    """Write the session's issues to the CSV ``target`` from its archive, streamed
+    (never all held), each file by the name it was sent with (without the folders
+    it was processed from) and no cell a spreadsheet would run as a formula (as
+    :func:`~cld.pipeline.issue_report.write_issue_report` writes them)."""
+    issues = scan_issues(area, la, session_id).with_columns(
+        pl.col("file").str.replace(r"^.*/", "")
+    )
+    text = [c for c, dtype in STORED_ISSUE_SCHEMA.items() if dtype == pl.String]
+    write_atomically(
+        target,
+        lambda path: issues.with_columns(neutralised(c) for c in text).sink_csv(path),
+    )

@@ -31,6 +31,7 @@ from cld.engine.disclosure.rules import (
 from cld.engine.disclosure.spreadsheet_safety import (
     neutralise_formulae,
     neutralise_text,
+    neutralised,
 )
 from cld.engine.disclosure.suppress import protect, suppressed_column
 
@@ -44,6 +45,7 @@ __all__ = [
     "add_margins",
     "neutralise_formulae",
     "neutralise_text",
+    "neutralised",
     "protect",
     "rule_named",
     "suppressed_column",

@@ -33,7 +33,7 @@ def neutralise_formulae(frame: pl.DataFrame) -> pl.DataFrame:
     risky = [
         name for name, any_ in zip(text_columns, starts_risky, strict=True) if any_
     ]
-    return frame.with_columns(_neutralised(name) for name in risky) if risky else frame
+    return frame.with_columns(neutralised(name) for name in risky) if risky else frame
 
 
 def neutralise_text(value: str) -> str:
@@ -43,7 +43,10 @@ def neutralise_text(value: str) -> str:
     return value
 
 
-def _neutralised(name: str) -> pl.Expr:
+def neutralised(name: str) -> pl.Expr:
+    """The String column ``name`` with text that could start a formula prefixed
+    by ``'`` (for a lazy frame: :func:`neutralise_formulae` does the same to a
+    frame, rewriting only the columns that need it)."""
     column = pl.col(name)
     risky = column.str.contains(_RISKY) & ~column.str.contains(_PLAIN_NUMBER)
     return (

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -172,8 +172,13 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
+Pages = Iterable[pl.DataFrame]
+"""A sheet's rows as frames of the same columns, written one after another (the
+first may be empty: it gives the header), so that no sheet need be held whole."""
+
+
 def write_workbook(
-    tables: Mapping[str, pl.DataFrame] | Sequence[tuple[str, pl.DataFrame]],
+    tables: Mapping[str, pl.DataFrame] | Sequence[tuple[str, pl.DataFrame | Pages]],
     notes: Sequence[str],
     target: Path,
     *,
@@ -181,9 +186,9 @@ def write_workbook(
 ) -> Path:
     """A workbook with a Notes sheet (when there are notes), then one sheet per
     table (``tables``: by sheet name, or pairs of a name, which may repeat, and a
-    table) (header row frozen, filters on); numbers written as numbers, symbols such
-    as ``[c]`` as text. With ``numbers`` false, text that looks like a number stays
-    text (codes such as ``01`` keep their zero).
+    table or its :data:`Pages`) (header row frozen, filters on); numbers written as
+    numbers, symbols such as ``[c]`` as text. With ``numbers`` false, text that
+    looks like a number stays text (codes such as ``01`` keep their zero).
 
     Every spreadsheet the platform writes comes from here or :func:`write_csv`, so
     no cell is ever a formula: XlsxWriter writes text as text, and text a
@@ -214,15 +219,20 @@ def write_workbook(
                 sheet.write_string(row, 0, neutralise_text(line))
             taken.add("notes")
         pages = tables.items() if isinstance(tables, Mapping) else tables
-        for name, frame in pages:
+        for name, content in pages:
             page = book.add_worksheet(_sheet_title(name, taken))
             page.freeze_panes(1, 0)
-            if frame.height:
-                page.autofilter(0, 0, frame.height, max(frame.width, 1) - 1)
-            page.write_row(0, 0, [neutralise_text(c) for c in frame.columns])
-            cells = _cells(frame, numbers=numbers)
-            for row, values in enumerate(zip(*cells, strict=True), start=1):
-                page.write_row(row, 0, values)
+            rows, width = 0, 0
+            for frame in [content] if isinstance(content, pl.DataFrame) else content:
+                if not width:
+                    page.write_row(0, 0, [neutralise_text(c) for c in frame.columns])
+                    width = max(frame.width, 1)
+                cells = _cells(frame, numbers=numbers)
+                for values in zip(*cells, strict=True):
+                    rows += 1
+                    page.write_row(rows, 0, values)
+            if rows:
+                page.autofilter(0, 0, rows, width - 1)
         book.close()
 
     return write_atomically(target, write)

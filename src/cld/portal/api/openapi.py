@@ -30,6 +30,30 @@ _SESSION_ID = {
     "schema": {"type": "string", "maxLength": 64},
     "description": "The session id POST /api/v1/uploads returned.",
 }
+_PAGING = [
+    {
+        "name": "page",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 1000000},
+        "description": "The page, from 1 (default 1).",
+    },
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+        "description": "How many to a page (default 100, at most 1000).",
+    },
+]
+_PAGE = {
+    "count": {"type": "integer"},
+    "page": {"type": "integer"},
+    "pages": {"type": "integer"},
+    "limit": {"type": "integer"},
+    "next": {"type": ["string", "null"]},
+    "previous": {"type": ["string", "null"]},
+}
 _USE_CASE = {
     "name": "use_case",
     "in": "path",
@@ -57,7 +81,17 @@ def document() -> dict[str, Any]:
             "term": {"type": ["string", "null"]},
             "tables": {"type": ["object", "array"]},
             "error": {"type": ["string", "null"]},
-            "issues": {"type": "array", "items": issue},
+            "issues": {
+                "type": "array",
+                "items": issue,
+                "description": "Once processed, the first 100 issues found in "
+                "the file (GET /api/v1/sessions/{session_id}/issues pages through "
+                "them all).",
+            },
+            "issue_count": {
+                "type": "integer",
+                "description": "Once processed, how many issues the file has.",
+            },
             "unchanged_since": {
                 "type": "string",
                 "description": "Only for a file not processed again: the same "
@@ -131,6 +165,57 @@ def document() -> dict[str, Any]:
                         ),
                         "413": _answer("Too large", _ERROR),
                         "415": _answer("Not a kind of file the platform reads", _ERROR),
+                        **_REFUSALS,
+                    },
+                }
+            },
+            "/api/v1/sessions": {
+                "get": {
+                    "operationId": "sessions",
+                    "summary": "The sessions you may see, newest first, a page at "
+                    "a time",
+                    "parameters": _PAGING,
+                    "responses": {
+                        "200": _answer(
+                            "A page of sessions",
+                            {
+                                "type": "object",
+                                "properties": {
+                                    **_PAGE,
+                                    "sessions": {
+                                        "type": "array",
+                                        "items": {"type": "object"},
+                                    },
+                                },
+                                "required": [*_PAGE, "sessions"],
+                            },
+                        ),
+                        "400": _answer("A page or limit out of range", _ERROR),
+                        **_REFUSALS,
+                    },
+                }
+            },
+            "/api/v1/sessions/{session_id}/issues": {
+                "get": {
+                    "operationId": "session_issues",
+                    "summary": "A processed session's issues, in the order found, "
+                    "a page at a time",
+                    "parameters": [_SESSION_ID, *_PAGING],
+                    "responses": {
+                        "200": _answer(
+                            "A page of issues",
+                            {
+                                "type": "object",
+                                "properties": {
+                                    **_PAGE,
+                                    "session": {"type": "string"},
+                                    "issues": {"type": "array", "items": issue},
+                                },
+                                "required": [*_PAGE, "issues"],
+                            },
+                        ),
+                        "400": _answer("A page or limit out of range", _ERROR),
+                        "404": _answer("No such session (or not yours)", _ERROR),
                         **_REFUSALS,
                     },
                 }

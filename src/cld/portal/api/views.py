@@ -6,10 +6,13 @@ thing that does not exist, and is recorded as refused."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.views.decorators.http import require_GET, require_POST
 
 from cld.engine.errors import UsageError
+from cld.pipeline.session_report import scan_issues
 from cld.portal.accounts.permissions import (
     can_see_authority,
     can_see_use_case,
@@ -18,12 +21,16 @@ from cld.portal.accounts.permissions import (
 from cld.portal.accounts.roles import Permission
 from cld.portal.api.auth import api_public, api_requires, problem
 from cld.portal.api.openapi import document
+from cld.portal.api.paging import BadPage, page_links, page_request
 from cld.portal.audit import client_ip, data_area, registry
 from cld.portal.errors import record_refusal
 from cld.portal.hub import files
 from cld.portal.uploads import jobs
+from cld.portal.uploads.issue_table import IssueQuery, issue_page
 from cld.portal.uploads.models import Upload
 from cld.portal.uploads.receive import UploadRefused, capped_body
+from cld.portal.uploads.refusals import record_upload_refused
+from cld.portal.uploads.session_list import SessionRow, visible_sessions
 
 
 @api_public
@@ -39,12 +46,16 @@ def uploads(request: HttpRequest) -> HttpResponseBase:
     authority (an administrator names one with ``la``) and queue them."""
     try:
         with capped_body(request, data_area()):
-            found = _submitted(request)
+            upload = _submitted(request)
     except UploadRefused as refused:
+        record_upload_refused(
+            request,
+            reason=refused.message,
+            status=refused.status,
+            door="api",
+            la=refused.la,
+        )
         return problem(refused.status, refused.message)
-    if isinstance(found, JsonResponse):
-        return found
-    upload = found
     return JsonResponse(
         {
             "session": upload.session_id,
@@ -52,6 +63,71 @@ def uploads(request: HttpRequest) -> HttpResponseBase:
             "url": f"/api/v1/sessions/{upload.session_id}",
         },
         status=202,
+    )
+
+
+@api_requires(Permission.VIEW_OWN_SESSIONS)
+@require_GET
+def sessions(request: HttpRequest) -> HttpResponseBase:
+    """The sessions the token's person may see, newest first, a page at a time."""
+    try:
+        asked = page_request(request)
+    except BadPage as bad:
+        return problem(400, str(bad))
+    rows = visible_sessions(request.user)
+    return JsonResponse(
+        {
+            **page_links(request, asked, len(rows)),
+            "sessions": [
+                _session_row(row)
+                for row in rows[asked.start : asked.start + asked.limit]
+            ],
+        }
+    )
+
+
+def _session_row(row: SessionRow) -> dict[str, Any]:
+    return {
+        "session": row.session,
+        "la": row.la,
+        "status": row.status,
+        "received_at": row.received_at.isoformat(),
+        "submitted_by": row.submitted_by,
+        "files": list(row.files),
+        "errors": row.errors,
+        "warnings": row.warnings,
+        "url": f"/api/v1/sessions/{row.session}",
+    }
+
+
+@api_requires(Permission.VIEW_OWN_SESSIONS)
+@require_GET
+def session_issues(request: HttpRequest, session_id: str) -> HttpResponseBase:
+    """Every issue of a processed session, in the order found, a page at a time
+    (only the page asked for is read into memory)."""
+    info = jobs.find_session(session_id)
+    if info is None or not can_see_authority(request.user, info.la):
+        return _not_found(request, "session")
+    try:
+        asked = page_request(request)
+    except BadPage as bad:
+        return problem(400, str(bad))
+    if not info.archived:
+        return JsonResponse(
+            {**page_links(request, asked, 0), "session": session_id, "issues": []}
+        )
+    found = issue_page(
+        scan_issues(data_area(), info.la, session_id),
+        IssueQuery(filters={}, page=asked.page),
+        page_size=asked.limit,
+    )
+    rows = [{**row, "file": jobs.display_name(row["file"])} for row in found.rows]
+    return JsonResponse(
+        {
+            **page_links(request, asked, found.total, page=found.page),
+            "session": session_id,
+            "issues": rows,
+        }
     )
 
 
@@ -97,18 +173,21 @@ def output_table(request: HttpRequest, use_case: str, table: str) -> HttpRespons
         return _not_found(request, "table")
 
 
-def _submitted(request: HttpRequest) -> Upload | JsonResponse:
+def _submitted(request: HttpRequest) -> Upload:
+    """The upload, queued; :class:`UploadRefused` when it is not taken."""
     membership = membership_of(request.user)
     assert membership is not None  # api_requires checked it
     code = membership.la or request.POST.get("la", "")
     if not code:
-        return problem(400, "give the authority the files are for: la=CODE")
+        raise UploadRefused("give the authority the files are for: la=CODE")
     try:
         authority = registry().authority(code)
     except UsageError:
-        return problem(400, f"{code!r} is not a London authority's code")
+        raise UploadRefused(f"{code[:20]!r} is not a London authority's code") from None
     if not can_see_authority(request.user, authority.code):
-        return problem(403, "you upload for your own authority only")
+        raise UploadRefused(
+            "you upload for your own authority only", status=403, la=authority.code
+        )
     return jobs.submit(
         request.FILES.getlist("files"),
         authority=authority,

@@ -1,20 +1,38 @@
-"""Uploads processed in the background: :func:`submit` receives the files and
-queues them; one worker thread (a single-thread pool, so sessions run one at a
-time and never on a request's thread) runs the pipeline
-(:func:`cld.pipeline.session.process_files`), keeping the upload's status and
-stage up to date. :func:`session_status` says where any session is, whether the
-portal or ``cld process`` made it.
+"""Uploads processed in the background, from a queue that survives a restart.
 
-A process that dies with uploads queued or running cannot finish them: the next
-time the worker starts it marks them failed ("interrupted") and removes their
-files. The portal runs one process (waitress) and so one worker.
+:func:`submit` receives the files (identified in a child process), and accepts
+the upload: its row in the portal's ``Upload`` table (status ``queued``) is the
+job, and its files wait in ``incoming/.portal/<session>/`` until it is done. An
+upload that is refused, or whose request dies before it is accepted, leaves
+nothing (its files are identified in ``.accepting-<pid>-<session>/``, renamed
+to the session's folder only once the job is recorded).
+
+The worker (:class:`Worker`, one per portal process) takes queued jobs in the
+order they came, claiming each in the database (so a job runs once, whichever
+of several portal processes takes it), up to ``CLD_UPLOAD_WORKERS`` sessions at
+a time (default 2), one at a time per authority (its sessions in order; the
+authority's lock does the same across processes). Each session runs the
+pipeline (:func:`cld.pipeline.session.process_files`) in a child process of its
+own (:mod:`cld.pipeline.isolation`): a reader that aborts ends that session as
+failed ("the file could not be read: the reader stopped unexpectedly"),
+recorded, its files removed, and the server goes on.
+
+:func:`start_up` (``cld serve``, and the first time the worker is needed) marks
+failed the uploads a dead process was running ("interrupted"; a running job is
+not run twice), re-queues the accepted ones it never started, marks failed the
+registry's sessions left running with nobody holding their authority, and
+removes what dead processes left (:mod:`cld.portal.uploads.leftovers`).
+:func:`session_status` says where any session is, whether the portal or ``cld
+process`` made it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import shutil
+import socket
 import threading
 import time
 from collections.abc import Sequence
@@ -23,17 +41,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from cld.engine.errors import CldError
+from cld.engine.errors import CldError, UsageError
+from cld.engine.issues import ISSUE_SCHEMA
+from cld.engine.validate import FileReport
 from cld.governance.authorities import Authority
 from cld.pipeline.data_area import DataArea
+from cld.pipeline.isolation import ChildFailedError, ReaderStoppedError, run_in_child
 from cld.pipeline.pseudonym_key import key_from_environment
 from cld.pipeline.registry.audit import Outcome
-from cld.pipeline.session import SESSION_ID, new_session_id, process_files
-from cld.pipeline.session_report import stored_entries, stored_reports_by_checksum
+from cld.pipeline.session import SESSION_ID, new_session_id
+from cld.pipeline.session_report import (
+    scan_issues,
+    stored_files,
+    stored_reports_by_checksum,
+)
+from cld.pipeline.upload_steps import SessionJob, run_session
 from cld.portal.audit import data_area, registry
 from cld.portal.uploads.models import Upload
 from cld.portal.uploads.receive import portal_incoming, receive
@@ -49,14 +77,36 @@ INTERRUPTED = (
     "Processing was interrupted: the portal stopped before it finished. Nothing "
     "was published and the files were not kept; upload them again."
 )
+ISSUES_IN_STATUS = 100
+"""The most issues of one file a session's status lists (the rest page by page:
+``/api/v1/sessions/<id>/issues``)."""
+WORKERS_ENV = "CLD_UPLOAD_WORKERS"
+DEFAULT_WORKERS = 2
+RUN_SESSION = run_session
+"""The step run in a child to process one upload (a test puts another here to
+make the child die)."""
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
+"""This process, as a job's ``worker`` names it."""
+
 _lock = threading.Lock()
-_executor: ThreadPoolExecutor | None = None
-_futures: dict[str, Future[None]] = {}
+_worker: Worker | None = None
 
 
 def upload_folder(area: DataArea, session_id: str) -> Path:
-    """Where an upload's files wait for the worker (private to the portal)."""
+    """Where an accepted upload's files wait for the worker (private to the
+    portal)."""
     return portal_incoming(area) / session_id
+
+
+def upload_workers() -> int:
+    """How many sessions one portal process runs at a time
+    (``CLD_UPLOAD_WORKERS``, default 2)."""
+    text = os.environ.get(WORKERS_ENV, "").strip()
+    if not text:
+        return DEFAULT_WORKERS
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise UsageError(f"{WORKERS_ENV} must be a whole number from 1 to 64")
+    return int(text)
 
 
 def submit(
@@ -70,13 +120,13 @@ def submit(
     record it, and queue them for processing. Raises
     :class:`~cld.portal.uploads.receive.UploadRefused` for files it will not take
     (nothing is then kept or queued)."""
-    worker = start_worker()  # first, so it never takes this upload for a dead one
     area = data_area()
     session_id = new_session_id(authority.code, dt.datetime.now(dt.UTC))
     folder = upload_folder(area, session_id)
-    received = receive(files, folder)
+    staging = portal_incoming(area) / f".accepting-{os.getpid()}-{session_id}"
+    received = receive(files, staging)
     try:
-        described = [file.to_json(folder) for file in received]
+        described = [file.to_json(staging) for file in received]
         registry().record(
             "upload_received",
             by=by,
@@ -96,53 +146,147 @@ def submit(
             submitted_by=by,
             files=described,
         )
+        os.rename(staging, folder)  # accepted: the queue's from now on
     except BaseException:
-        shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise
-    future = worker.submit(_run, session_id)
-    _futures[session_id] = future
-    future.add_done_callback(lambda _: _futures.pop(session_id, None))
+    wake()
     return upload
 
 
 # --- the worker ----------------------------------------------------------------
 
 
-def start_worker() -> ThreadPoolExecutor:
-    """The worker, started (after marking what a dead process left) if need be."""
-    global _executor
-    with _lock:
-        if _executor is None:
-            mark_interrupted()
-            _executor = ThreadPoolExecutor(
-                max_workers=1, thread_name_prefix="cld-uploads"
+class Worker:
+    """Threads that take queued uploads in turn, at most ``size`` at a time and
+    one per authority, each running its session in a child process."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._pool = ThreadPoolExecutor(
+            max_workers=size, thread_name_prefix="cld-uploads"
+        )
+        self._guard = threading.Lock()
+        self._running: dict[str, str] = {}  # session -> authority
+        self.futures: dict[str, Future[None]] = {}
+        self._stopping = False
+
+    def running(self, session_id: str) -> bool:
+        with self._guard:
+            return session_id in self._running
+
+    def dispatch(self) -> None:
+        """Start the queued uploads there is room for, oldest first, never two of
+        one authority at once."""
+        with self._guard:
+            if self._stopping or len(self._running) >= self.size:
+                return
+            busy = set(self._running.values())
+            queued = Upload.objects.filter(status=Upload.Status.QUEUED).order_by(
+                "created_at", "pk"
             )
-        return _executor
+            for session_id, la in queued.values_list("session_id", "la"):
+                if len(self._running) >= self.size:
+                    break
+                if la in busy:
+                    continue
+                busy.add(la)  # its later uploads wait for this one
+                claimed = Upload.objects.filter(
+                    session_id=session_id, status=Upload.Status.QUEUED
+                ).update(status=Upload.Status.RUNNING, stage="", worker=WORKER_ID)
+                if not claimed:
+                    continue  # another process took it
+                self._running[session_id] = la
+                self.futures[session_id] = self._pool.submit(self._run, session_id)
+
+    def _run(self, session_id: str) -> None:
+        try:
+            _process(session_id)
+        finally:
+            with self._guard:
+                self._running.pop(session_id, None)
+                self.futures.pop(session_id, None)
+            try:
+                self.dispatch()
+            finally:
+                connection.close()  # this thread's own connection
+
+    def stop(self) -> None:
+        """Let the sessions running finish, start no more."""
+        with self._guard:
+            self._stopping = True
+        self._pool.shutdown(wait=True)
+
+
+def start_worker() -> Worker:
+    """The worker, started (after :func:`start_up`) if need be."""
+    global _worker
+    with _lock:
+        if _worker is None:
+            worker = Worker(upload_workers())
+            start_up(worker)
+            _worker = worker
+        worker = _worker
+    return worker
+
+
+def wake() -> None:
+    """Have the worker start what is queued (starting it if need be)."""
+    start_worker().dispatch()
 
 
 def stop_worker() -> None:
-    """Let the queued uploads finish, then stop the worker (the next
-    :func:`start_worker` starts afresh)."""
-    global _executor
+    """Let the running sessions finish, then stop the worker (the next
+    :func:`start_worker` starts afresh, as a restarted process would)."""
+    global _worker
     with _lock:
-        executor = _executor
-    if executor is None:
-        return
-    executor.shutdown(wait=True)  # not under the lock: a job may ask for status
-    with _lock:
-        if _executor is executor:
-            _executor = None
+        worker, _worker = _worker, None
+    if worker is not None:
+        worker.stop()
 
 
-def mark_interrupted() -> list[str]:
-    """Mark failed every upload left queued or running by a process that
-    stopped; returns their session ids."""
+def start_up(worker: Worker | None = None) -> None:
+    """What a starting portal process does before it takes uploads: mark failed
+    what dead processes were running, remove what they left, and start what
+    was accepted and not yet run (with ``worker``)."""
+    from cld.portal.uploads.leftovers import clear_leftovers  # it needs this module
+
+    mark_interrupted(worker)
+    clear_leftovers()
+    if worker is not None:
+        worker.dispatch()
+
+
+def _alive(worker_id: str, current: Worker | None, session_id: str) -> bool:
+    """Whether the process ``worker_id`` names may still be running the job
+    (one on another machine is that machine's to judge)."""
+    host, _, pid = worker_id.rpartition(":")
+    if not pid.isdigit():
+        return False
+    if host != socket.gethostname():
+        return True
+    if int(pid) == os.getpid():
+        return current is not None and current.running(session_id)
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def mark_interrupted(current: Worker | None = None) -> list[str]:
+    """Mark failed every upload a process that stopped was running; returns
+    their session ids. (A queued one is still the queue's: it runs.)"""
     area = data_area()
-    left = list(
-        Upload.objects.filter(
-            status__in=(Upload.Status.QUEUED, Upload.Status.RUNNING)
-        ).values_list("session_id", flat=True)
-    )
+    left = [
+        session_id
+        for session_id, worker_id in Upload.objects.filter(
+            status=Upload.Status.RUNNING
+        ).values_list("session_id", "worker")
+        if not _alive(worker_id, current, session_id)
+    ]
     for session_id in left:
         Upload.objects.filter(session_id=session_id).update(
             status=Upload.Status.FAILED,
@@ -152,13 +296,6 @@ def mark_interrupted() -> list[str]:
         shutil.rmtree(upload_folder(area, session_id), ignore_errors=True)
         logger.warning("upload %s was interrupted; marked failed", session_id)
     return left
-
-
-def _run(session_id: str) -> None:
-    try:
-        _process(session_id)
-    finally:
-        connection.close()  # this thread's own connection
 
 
 def _process(session_id: str) -> None:
@@ -174,32 +311,39 @@ def _process_files(area: DataArea, folder: Path, upload: Upload) -> None:
     session_id = upload.session_id
     stage = "receive"
 
-    def on_stage(name: str) -> None:
+    def on_stage(name: Any) -> None:
         nonlocal stage
-        stage = "publish" if name == "switch" else name
-        Upload.objects.filter(pk=upload.pk).update(
-            status=Upload.Status.RUNNING, stage=stage
-        )
+        stage = "publish" if name == "switch" else str(name)
+        try:
+            Upload.objects.filter(pk=upload.pk).update(
+                status=Upload.Status.RUNNING, stage=stage
+            )
+        except DatabaseError as exc:  # progress only: the session goes on
+            logger.warning(
+                "upload %s: stage %s not recorded (%s)",
+                session_id,
+                stage,
+                type(exc).__name__,
+            )
 
     try:
-        found = registry()
-        result = process_files(
-            area,
-            found,
-            found.authority(upload.la),
-            [folder / f["stored_as"] for f in upload.files],
+        job = SessionJob(
+            data_dir=str(settings.CLD_DATA_DIR),
+            la=upload.la,
+            paths=tuple(folder / f["stored_as"] for f in upload.files),
             by=upload.submitted_by,
             key=key_from_environment(),
-            on_stage=on_stage,
             session_id=session_id,
         )
+        status = run_in_child(RUN_SESSION, job, on_message=on_stage)
         Upload.objects.filter(pk=upload.pk).update(
-            status=result.status, finished_at=timezone.now()
+            status=status, finished_at=timezone.now()
         )
     except Exception as exc:
-        logger.error(
-            "upload %s failed at %s: %s", session_id, stage, type(exc).__name__
-        )
+        name = str(exc) if isinstance(exc, ChildFailedError) else type(exc).__name__
+        logger.error("upload %s failed at %s: %s", session_id, stage, name)
+        if isinstance(exc, ReaderStoppedError):
+            _clear_stopped(area, upload)
         Upload.objects.filter(pk=upload.pk).update(
             status=Upload.Status.FAILED,
             error=failure_message(exc, stage),
@@ -209,8 +353,24 @@ def _process_files(area: DataArea, folder: Path, upload: Upload) -> None:
             "upload_failed",
             by=upload.submitted_by,
             la=upload.la,
-            detail={"session": session_id, "stage": stage, "error": type(exc).__name__},
+            detail={"session": session_id, "stage": stage, "error": name},
             outcome=Outcome.DONE,
+        )
+
+
+def _clear_stopped(area: DataArea, upload: Upload) -> None:
+    """What a session whose child died left: its working copies, and its
+    registry record (still ``running``), marked failed."""
+    session_id, la = upload.session_id, upload.la
+    shutil.rmtree(area.incoming / la / session_id, ignore_errors=True)
+    shutil.rmtree(area.sessions / la / f".{session_id}.partial", ignore_errors=True)
+    found = registry()
+    if any(s.id == session_id and s.status == "running" for s in found.sessions(la)):
+        found.finish_session(
+            session_id,
+            status="failed",
+            by=upload.submitted_by,
+            summary={"error": "ReaderStoppedError"},
         )
 
 
@@ -287,7 +447,6 @@ def find_session(session_id: str) -> SessionInfo | None:
     upload or, for a session ``cld process`` made, from the registry."""
     if not SESSION_ID.fullmatch(session_id):
         return None
-    start_worker()  # marks what a stopped process left before it is reported
     upload = Upload.objects.filter(session_id=session_id).first()
     la = upload.la if upload is not None else session_id.split("-")[1]
     record = None
@@ -361,7 +520,9 @@ def session_status(session_id: str) -> dict[str, Any] | None:
     ``session``, ``la``, ``status``, ``stage``, ``submitted_by``, ``received_at``
     (ISO 8601), ``error`` (why it failed, else None) and ``files``: each file's
     ``cld validate --json`` entry (``file`` the name it was sent with) once the
-    session is archived or published; while it is queued or running, ``file``,
+    session is archived or published, its ``issues`` cut to the first
+    :data:`ISSUES_IN_STATUS` and ``issue_count`` saying how many it has;
+    while it is queued or running, ``file``,
     ``size``, ``sha256`` and what identification found (``format``, ``dataset``,
     ``title``, ``year``, ``year_reason``, ``tables``: a list). A file that was
     not processed again (the same file had been, and nothing had changed since)
@@ -373,10 +534,7 @@ def session_status(session_id: str) -> dict[str, Any] | None:
     if info is None:
         return None
     if info.archived:
-        files = [
-            {**entry, "file": display_name(entry["file"])}
-            for entry in stored_entries(data_area(), info.la, session_id)
-        ]
+        files = archived_entries(info.la, session_id)
     elif info.finished:
         files = [_unread(info.la, f) for f in info.files]
     else:
@@ -397,6 +555,38 @@ def session_status(session_id: str) -> dict[str, Any] | None:
     }
 
 
+def archived_entries(
+    la: str, session_id: str, first: int = ISSUES_IN_STATUS
+) -> list[dict[str, Any]]:
+    """Each file's ``cld validate --json`` entry from the session's archive, its
+    ``issues`` cut to the ``first`` found (``issue_count`` says how many there
+    are; the API's ``/issues`` pages through them all): what a session says of
+    itself stays small however many issues its files have. Only those issues
+    are read from the archive."""
+    area = data_area()
+    issues = scan_issues(area, la, session_id)
+    counts = dict(issues.group_by("file").len().collect().iter_rows())
+    columns = list(ISSUE_SCHEMA)
+    entries = []
+    for found in stored_files(area, la, session_id):
+        name = str(found["name"])
+        report = FileReport(
+            file=display_name(name),
+            dataset=found.get("dataset"),
+            year=found.get("year"),
+            year_reason=found.get("year_reason"),
+            term=found.get("term"),
+            tables=dict(found.get("tables") or {}),
+            error=found.get("error"),
+            issues=issues.filter(pl.col("file") == name)
+            .head(first)
+            .select(columns)
+            .collect(),
+        )
+        entries.append({**report.to_json(), "issue_count": int(counts.get(name, 0))})
+    return entries
+
+
 def _unread(la: str, entry: dict[str, Any]) -> dict[str, Any]:
     """A file of an unchanged session as a ``cld validate --json`` entry: what
     the session that processed it found (it was not read again), from that
@@ -409,7 +599,13 @@ def _unread(la: str, entry: dict[str, Any]) -> dict[str, Any]:
         else None
     )
     if found is not None:
-        return {**found.to_json(), "file": name}
+        entry = {**found.to_json(), "file": name}
+        issues = entry["issues"]
+        return {
+            **entry,
+            "issues": issues[:ISSUES_IN_STATUS],
+            "issue_count": len(issues),
+        }
     return {
         "file": name,
         "dataset": entry.get("dataset"),
@@ -432,7 +628,8 @@ def _identified(file: dict[str, Any]) -> dict[str, Any]:
 def wait(session_id: str, timeout: float = 60.0) -> dict[str, Any] | None:
     """Wait until ``session_id`` is no longer queued or running (at most
     ``timeout`` seconds: :class:`TimeoutError`), and say where it is."""
-    future = _futures.get(session_id)
+    worker = _worker
+    future = worker.futures.get(session_id) if worker is not None else None
     if future is not None:
         future.result(timeout=timeout)
     deadline = time.monotonic() + timeout

@@ -15,6 +15,9 @@ class Upload(models.Model):
     and what identification found: ``format``, ``dataset``, ``title``, ``year``,
     ``year_reason`` and ``tables``. A file that is not a return is refused before
     an upload exists, so every file here was recognised.
+
+    A row is the upload's job in the worker's queue (it survives a restart): a
+    ``queued`` one is taken by whichever portal process claims it first.
     """
 
     class Status(models.TextChoices):
@@ -33,6 +36,11 @@ class Upload(models.Model):
     )
     stage = models.CharField(
         max_length=32, blank=True, help_text="The pipeline stage running now."
+    )
+    worker = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The process running it (host:pid), once the worker took it.",
     )
     files = models.JSONField(default=list)
     error = models.TextField(

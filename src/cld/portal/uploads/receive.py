@@ -10,7 +10,10 @@ or all of them together, pass the platform's cap (:func:`max_upload_bytes`).
 :func:`receive` then moves (or, for files Django received some other way, copies
 under the same cap) each file into the upload's own private folder, under the
 name it arrived with, and identifies it from its content
-(:mod:`cld.pipeline.identify_files`). A file that is empty, too large, not
+(:mod:`cld.pipeline.identify_files`) in a child process of its own
+(:mod:`cld.pipeline.isolation`): a reader that dies on a hostile file refuses
+the upload ("the file could not be read: the reader stopped unexpectedly") and
+the server goes on. A file that is empty, too large, not
 what its name says (binary posing as CSV) or not a return we know stops the
 upload with :class:`UploadRefused`, naming the file; the folder is removed, so
 nothing is half-written and nothing stored before is touched.
@@ -35,13 +38,15 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http import HttpRequest
 
-from cld.engine.errors import FileRejectedError, UnreadableFileError
 from cld.engine.validate import max_upload_bytes
 from cld.pipeline.atomic import CHUNK, copy_stream
 from cld.pipeline.data_area import DataArea
-from cld.pipeline.identify_files import Identity, identify_file
+from cld.pipeline.identify_files import Identity
+from cld.pipeline.isolation import ReaderStoppedError, run_in_child
+from cld.pipeline.leftovers import PORTAL
+from cld.pipeline.upload_steps import NotIdentified, identify_files
 
-PORTAL_INCOMING = ".portal"
+PORTAL_INCOMING = PORTAL
 """The folder of ``incoming/`` where the portal's uploads wait (never an
 authority's code, so a session clearing its authority's folder leaves it be)."""
 FORM_ALLOWANCE = 2**20
@@ -53,15 +58,21 @@ _NAME_LENGTH = 120
 class UploadRefused(Exception):  # noqa: N818 - the name others call it by
     """An upload the portal will not take: ``message`` says why in plain English
     (naming the file), ``status`` is the HTTP status to answer with, and
-    ``problems`` lists one message per refused file."""
+    ``problems`` lists one message per refused file; ``la`` is the authority the
+    upload was for, when it is known and not the person's own."""
 
     def __init__(
-        self, message: str, status: int = 400, problems: Sequence[str] = ()
+        self,
+        message: str,
+        status: int = 400,
+        problems: Sequence[str] = (),
+        la: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.problems = tuple(problems) or (message,)
+        self.la = la
 
 
 @dataclass(frozen=True)
@@ -114,8 +125,12 @@ def portal_incoming(area: DataArea) -> Path:
 
 
 def private_folder(area: DataArea, prefix: str) -> Path:
-    """A new folder only this process's user may open, under ``incoming/``."""
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=portal_incoming(area)))
+    """A new folder only this process's user may open, under ``incoming/``,
+    named ``<prefix><this process's id>-…`` (so start-up knows whether the
+    process that made it is gone: :mod:`cld.portal.uploads.leftovers`)."""
+    return Path(
+        tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=portal_incoming(area))
+    )
 
 
 def safe_name(name: str | None) -> str:
@@ -324,7 +339,32 @@ def _store(
     return stored
 
 
+IDENTIFY = identify_files
+"""The step run in a child to identify an upload's files (a test puts another
+here to make the child die)."""
+IDENTIFY_SECONDS = 120.0
+"""How long identifying one upload's files may take before its child is stopped
+(it reads only the start of each file: seconds at most)."""
+
+
 def _identify(stored: list[tuple[str, Path, int, str]]) -> list[ReceivedFile]:
+    """Identify the files in a child process (:mod:`cld.pipeline.isolation`): a
+    reader that dies on a hostile file refuses the upload, naming the file,
+    and the server goes on."""
+    reading: list[int] = []
+    wanted = [(path, name) for name, path, size, _ in stored if size]
+    try:
+        found = (
+            run_in_child(
+                IDENTIFY, wanted, on_message=reading.append, timeout=IDENTIFY_SECONDS
+            )
+            if wanted
+            else []
+        )
+    except ReaderStoppedError as stopped:
+        name = wanted[reading[-1] if reading else 0][1]
+        raise UploadRefused(f"{name}: {stopped}", status=415) from None
+    identities = iter(found)
     received = []
     problems: list[str] = []
     status = 400
@@ -332,11 +372,10 @@ def _identify(stored: list[tuple[str, Path, int, str]]) -> list[ReceivedFile]:
         if size == 0:
             problems.append(f"{name} is empty")
             continue
-        try:
-            identity = identify_file(path, name)
-        except FileRejectedError as exc:
-            problems.append(f"{name}: {exc}")
-            if isinstance(exc, UnreadableFileError):
+        identity = next(identities)
+        if isinstance(identity, NotIdentified):
+            problems.append(f"{name}: {identity.reason}")
+            if identity.unreadable:
                 status = 415
             continue
         received.append(ReceivedFile(name, path, size, digest, identity))

@@ -21,7 +21,6 @@ from cld.portal.uploads.jobs import (
     SessionInfo,
     display_name,
     find_session,
-    start_worker,
 )
 from cld.portal.uploads.models import Upload
 
@@ -47,7 +46,6 @@ class SessionRow:
 
 def visible_sessions(user: Any) -> list[SessionRow]:
     """Every session of an authority ``user`` may see, newest first."""
-    start_worker()  # marks what a stopped process left before it is listed
     membership = membership_of(user)
     if membership is None:
         return []

@@ -11,8 +11,12 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from cld.pipeline.issue_report import write_issue_report
-from cld.pipeline.session_report import scan_issues, stored_files, stored_reports
+from cld.pipeline.session_report import (
+    scan_issues,
+    stored_files,
+    stored_issue_csv,
+    stored_issue_workbook,
+)
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import can_do, membership_of
 from cld.portal.accounts.roles import Permission, Scope, role_named
@@ -148,18 +152,19 @@ def session_issues_xlsx(request: HttpRequest, session_id: str) -> FileResponse:
 
 def _download(request: HttpRequest, session_id: str, suffix: str) -> FileResponse:
     """The session's issue report, written afresh from its archive with the
-    names the files were sent with, streamed as an attachment."""
+    names the files were sent with (to a private file, a batch of issues at a
+    time, never all of them held), streamed from there as an attachment."""
     info = visible_session(request, session_id)
     if not info.archived:
         raise Http404("this session has no issue report")
     area = data_area()
-    reports = stored_reports(area, info.la, session_id)
-    for report in reports:
-        report.file = display_name(report.file)
     folder = private_folder(area, ".download-")
     try:
         target = folder / f"{session_id}-issues.{suffix}"
-        write_issue_report(reports, target)
+        if suffix == "csv":  # streamed from the archive's issues, never all held
+            stored_issue_csv(area, info.la, session_id, target)
+        else:  # each file's issues a batch at a time
+            stored_issue_workbook(area, info.la, session_id, target, display_name)
         stream = target.open("rb")  # still readable once its folder is gone
     finally:
         shutil.rmtree(folder, ignore_errors=True)

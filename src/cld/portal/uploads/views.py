@@ -22,16 +22,16 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from cld.engine.errors import UsageError
 from cld.engine.spec.load import load_spec
 from cld.governance.authorities import Authority
-from cld.pipeline.registry.audit import Outcome
 from cld.pipeline.session import STAGES
 from cld.pipeline.session_report import stored_files
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.accounts.roles import Permission, Scope, role_named
-from cld.portal.audit import client_ip, data_area, record, registry
+from cld.portal.audit import client_ip, data_area, registry
 from cld.portal.uploads.forms import UploadForAnyForm, UploadForm
 from cld.portal.uploads.jobs import FINISHED, SessionInfo, display_name, submit
 from cld.portal.uploads.receive import UploadRefused, capped_body
+from cld.portal.uploads.refusals import record_upload_refused
 from cld.portal.uploads.session_list import visible_session
 
 STAGE_TITLES = {
@@ -85,10 +85,15 @@ def upload(request: HttpRequest) -> HttpResponseBase:
 def _submit(request: HttpRequest) -> HttpResponseBase:
     form = _form_for(request, request.POST, request.FILES)
     if not form.is_valid():
+        reasons = [str(e) for errors in form.errors.values() for e in errors]
+        record_upload_refused(
+            request, reason="; ".join(reasons), status=400, door="form"
+        )
         return _page(request, form, status=400)
     try:
         authority = _authority(request, form)
     except UsageError as unknown:  # an authority the registry does not have
+        record_upload_refused(request, reason=str(unknown), status=400, door="form")
         form.add_error(
             "authority" if "authority" in form.fields else None, str(unknown)
         )
@@ -112,14 +117,12 @@ def _submit(request: HttpRequest) -> HttpResponseBase:
 def _refused(
     request: HttpRequest, form: UploadForm, refused: UploadRefused
 ) -> HttpResponse:
-    membership = membership_of(request.user)
-    record(
+    record_upload_refused(
         request,
-        "upload_refused",
-        by=request.user.get_username(),
-        la=(membership.la or None) if membership else None,
-        detail={"reason": refused.message[:500], "status": refused.status},
-        outcome=Outcome.REFUSED,
+        reason=refused.message,
+        status=refused.status,
+        door="form",
+        la=refused.la,
     )
     form.refuse(refused.message)
     return _page(request, form, status=refused.status)

@@ -1,0 +1,39 @@
+"""Every refused upload is recorded in the audit log, whichever door it came
+through (the upload page or the API) and whatever the reason: too large, no
+files, an authority the person may not upload for, a file that is not a return
+or could not be read. The event says why (the message the person saw, which names
+files, never their content), the HTTP status and the door."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from django.http import HttpRequest
+
+from cld.pipeline.registry.audit import Outcome
+from cld.portal.accounts.permissions import membership_of
+from cld.portal.audit import record
+
+Door = Literal["form", "api"]
+
+
+def record_upload_refused(
+    request: HttpRequest,
+    *,
+    reason: str,
+    status: int,
+    door: Door,
+    la: str | None = None,
+) -> None:
+    """Record that ``request``'s upload was refused with ``status`` because of
+    ``reason``; ``la`` is the authority it was for (else the person's own)."""
+    membership = membership_of(request.user)
+    own = (membership.la or None) if membership else None
+    record(
+        request,
+        "upload_refused",
+        by=request.user.get_username(),
+        la=la or own,
+        detail={"reason": reason[:500], "status": status, "door": door},
+        outcome=Outcome.REFUSED,
+    )
