@@ -8,6 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from openpyxl import load_workbook
 from platform_builders import TEST_KEY, allow, ssda903_files
 
 from cld.cli.app import run
@@ -21,6 +22,8 @@ from cld.pipeline.session_report import (
     scan_issues,
     stored_entries,
     stored_files,
+    stored_issue_csv,
+    stored_issue_workbook,
     stored_reports,
 )
 
@@ -103,3 +106,56 @@ def test_files_and_lazy_issues(area: DataArea, session: SessionResult) -> None:
 def test_a_session_without_an_archive_is_refused(area: DataArea) -> None:
     with pytest.raises(UsageError, match="no archive"):
         stored_entries(area, "CAM", "20250101T000000Z-CAM-abcdef")
+
+
+HOSTILE_HEADING = '=HYPERLINK("http://evil.example/?x","Click me")'
+
+
+def test_downloads_from_the_archive_hold_no_formula(
+    area: DataArea, registry: Registry, tmp_path: Path
+) -> None:
+    """The portal's downloads, streamed from the archive, are the reports
+    ``cld validate --report`` writes: a heading or a file name that starts like a
+    formula is text."""
+    allow(registry, "CAM", "pan")
+    hostile = tmp_path / "uploads" / "=SUM(2324) SSDA903_2024_header.csv"
+    hostile.parent.mkdir()
+    quoted = HOSTILE_HEADING.replace('"', '""')
+    hostile.write_bytes(
+        MESSY_HEADER.replace(b"MC_DOB\n", f'MC_DOB,"{quoted}"\n'.encode(), 1)
+    )
+    session = process_files(
+        area,
+        registry,
+        registry.authority("CAM"),
+        [hostile],
+        by="test",
+        key=PseudonymKey(TEST_KEY.encode()),
+    )
+    stored_issue_csv(area, "CAM", session.session, tmp_path / "s.csv")
+    written = pl.read_csv(tmp_path / "s.csv")
+    assert written["file"].unique().to_list() == [f"'{hostile.name}"]
+    assert f"'{HOSTILE_HEADING}" in written["column"].to_list()
+    reports = stored_reports(area, "CAM", session.session)
+    for report in reports:
+        report.file = Path(report.file).name
+    write_issue_report(reports, tmp_path / "r.csv")
+    assert (tmp_path / "s.csv").read_bytes() == (tmp_path / "r.csv").read_bytes()
+
+    stored_issue_workbook(
+        area, "CAM", session.session, tmp_path / "s.xlsx", lambda f: Path(f).name
+    )
+    write_issue_report(reports, tmp_path / "r.xlsx")
+    books = [load_workbook(tmp_path / f"{n}.xlsx") for n in ("s", "r")]
+    cells = [
+        [
+            [(c.value, c.data_type) for c in row]
+            for s in b.worksheets
+            for row in s.iter_rows()
+        ]
+        for b in books
+    ]
+    assert cells[0] == cells[1]
+    values = {value for row in cells[0] for value, _ in row}
+    assert f"'{HOSTILE_HEADING}" in values and f"'{hostile.name}" in values
+    assert not any(kind == "f" for row in cells[0] for _, kind in row)
