@@ -17,9 +17,13 @@ pickled.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import multiprocessing
+import os
 import pickle
+import signal
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
@@ -33,6 +37,7 @@ Report = Callable[[Any], None]
 
 READER_STOPPED = "the file could not be read: the reader stopped unexpectedly"
 _CONTEXT = multiprocessing.get_context("spawn")
+_PR_SET_PDEATHSIG = 1
 logger = logging.getLogger(__name__)
 
 
@@ -62,7 +67,7 @@ def run_in_child(
     killed)."""
     receiving, sending = _CONTEXT.Pipe(duplex=False)
     child = _CONTEXT.Process(
-        target=_child_main, args=(sending, function, args), daemon=True
+        target=_child_main, args=(sending, function, args, os.getpid()), daemon=True
     )
     child.start()
     sending.close()  # the child holds the only writing end: EOF when it dies
@@ -99,9 +104,28 @@ def run_in_child(
         child.join()
 
 
+def _die_with_parent(parent: int) -> None:
+    """Be killed when the process that started this one dies (Linux's
+    ``PR_SET_PDEATHSIG``): a server killed mid-session leaves no child finishing
+    it unseen while the restarted server runs the upload again. Elsewhere, or
+    where libc cannot be loaded, nothing is done."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return
+    if os.getppid() != parent:  # it died before the request was made
+        os._exit(1)
+
+
 def _child_main(
-    connection: Connection, function: Callable[..., Any], args: tuple[Any, ...]
+    connection: Connection,
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
+    parent: int,
 ) -> None:
+    _die_with_parent(parent)
+
     def report(message: Any) -> None:
         connection.send(("message", message))
 

@@ -469,22 +469,44 @@ class Registry:
         policy_version: int,
     ) -> None:
         with self.engine.begin() as db:
-            db.execute(
-                insert(t.sessions).values(
-                    id=session_id,
-                    la=la,
-                    status="running",
-                    submitted_by=by,
-                    received_at=received_at,
-                    policy_version=policy_version,
+            before = db.execute(
+                select(t.sessions.c.status, t.sessions.c.summary, t.sessions.c.la)
+                .where(t.sessions.c.id == session_id)
+                .with_for_update()
+            ).one_or_none()
+            again = before is not None and _interrupted(before.status, before.summary)
+            if again and before is not None and before.la == la:
+                db.execute(  # an upload run again after the process running it died
+                    update(t.sessions)
+                    .where(t.sessions.c.id == session_id)
+                    .values(
+                        status="running",
+                        policy_version=policy_version,
+                        finished_at=None,
+                        summary=None,
+                    )
                 )
-            )
+            else:
+                db.execute(
+                    insert(t.sessions).values(
+                        id=session_id,
+                        la=la,
+                        status="running",
+                        submitted_by=by,
+                        received_at=received_at,
+                        policy_version=policy_version,
+                    )
+                )
             audit.append_event(
                 db,
                 "session_started",
                 by=by,
                 la=la,
-                detail={"session": session_id, "policy_version": policy_version},
+                detail={
+                    "session": session_id,
+                    "policy_version": policy_version,
+                    **({"again": "after an interruption"} if again else {}),
+                },
             )
 
     def finish_session(
@@ -710,4 +732,14 @@ def _dpia(row: Any) -> Dpia:
         submitted_on=row["submitted_on"],
         approved_on=row["approved_on"],
         reviewer=row["reviewer"],
+    )
+
+
+def _interrupted(status: str, summary: Any) -> bool:
+    """Whether a session ended because the process running it died (it may run
+    again, under the same id, when its upload is taken up again)."""
+    return status == "interrupted" or (
+        status == "failed"
+        and isinstance(summary, dict)
+        and summary.get("error") == "interrupted"
     )

@@ -18,10 +18,11 @@ failed ("the file could not be read: the reader stopped unexpectedly"),
 recorded, its files removed, and the server goes on.
 
 :func:`start_up` (``cld serve``, and the first time the worker is needed) marks
-failed the uploads a dead process was running ("interrupted"; a running job is
-not run twice), re-queues the accepted ones it never started, marks failed the
-registry's sessions left running with nobody holding their authority, and
-removes what dead processes left (:mod:`cld.portal.uploads.leftovers`).
+again the uploads a dead process was running (queued again with their files, or
+given the status of the session that had finished them: each is processed once),
+re-queues the accepted ones it never started, marks interrupted the registry's
+sessions left running with nobody holding their authority, and removes what dead
+processes left (:mod:`cld.portal.uploads.leftovers`).
 :func:`session_status` says where any session is, whether the portal or ``cld
 process`` made it.
 """
@@ -277,8 +278,14 @@ def _alive(worker_id: str, current: Worker | None, session_id: str) -> bool:
 
 
 def mark_interrupted(current: Worker | None = None) -> list[str]:
-    """Mark failed every upload a process that stopped was running; returns
-    their session ids. (A queued one is still the queue's: it runs.)"""
+    """Take up again every upload a process that stopped was running; returns
+    their session ids. An accepted upload is processed once, whatever happens to
+    the process running it: one whose session had finished before the process
+    died takes that session's status; any other goes back to the queue, with its
+    files (kept until it is done), and runs again under the same session id
+    (:meth:`~cld.pipeline.registry.Registry.start_session` takes an interrupted
+    session up again). A child process running a session dies with its server
+    (:mod:`cld.pipeline.isolation`), so nothing finishes it unseen meanwhile."""
     area = data_area()
     left = [
         session_id
@@ -287,14 +294,27 @@ def mark_interrupted(current: Worker | None = None) -> list[str]:
         ).values_list("session_id", "worker")
         if not _alive(worker_id, current, session_id)
     ]
+    recorded = {r.id: r.status for r in registry().sessions()} if left else {}
     for session_id in left:
+        status = recorded.get(session_id)
+        if status in FINISHED:
+            Upload.objects.filter(session_id=session_id).update(
+                status=status, finished_at=timezone.now()
+            )
+            shutil.rmtree(upload_folder(area, session_id), ignore_errors=True)
+            continue
+        if not upload_folder(area, session_id).is_dir():  # nothing left to run
+            Upload.objects.filter(session_id=session_id).update(
+                status=Upload.Status.FAILED,
+                error=INTERRUPTED,
+                finished_at=timezone.now(),
+            )
+            logger.warning("upload %s was interrupted; marked failed", session_id)
+            continue
         Upload.objects.filter(session_id=session_id).update(
-            status=Upload.Status.FAILED,
-            error=INTERRUPTED,
-            finished_at=timezone.now(),
+            status=Upload.Status.QUEUED, stage="", worker=""
         )
-        shutil.rmtree(upload_folder(area, session_id), ignore_errors=True)
-        logger.warning("upload %s was interrupted; marked failed", session_id)
+        logger.warning("upload %s was interrupted; queued again", session_id)
     return left
 
 
