@@ -128,6 +128,7 @@ def test_an_upload_a_stopped_process_was_running_runs_again_once(
 
     for session_id in left:
         status = wait(session_id)
+        assert status is not None
         assert status["status"] in ("published", "archived", "unchanged"), status
         assert not upload_folder(area, session_id).exists()
         started = [

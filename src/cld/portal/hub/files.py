@@ -12,6 +12,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from django.utils import timezone
 from cld.pipeline.outputs.build import BUILDS, MANIFEST
 from cld.pipeline.outputs.freshness import Freshness, freshness
 from cld.pipeline.publish import refresh_output
+from cld.pipeline.snapshot_leases import held
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.audit import data_area, record, registry
 
@@ -49,28 +52,36 @@ class OutputFile:
 def folder_of(use_case: str) -> Path | None:
     """The folder the use case's outputs link points to, or None when it has not
     been built (or the name is not a use case's)."""
+    with held_folder(use_case) as folder:
+        return folder
+
+
+@contextmanager
+def held_folder(use_case: str) -> Iterator[Path | None]:
+    """:func:`folder_of`, kept while the block reads it: a rebuild switching the
+    link meanwhile leaves it until the block ends
+    (:mod:`cld.pipeline.snapshot_leases`)."""
     if not USE_CASE_NAME.fullmatch(use_case):
-        return None
+        yield None
+        return
     area = data_area()
-    outputs = area.outputs
     link = refresh_output(area, use_case, BUILDS)
-    if not link.is_symlink():
-        return None
-    folder = link.resolve()
-    if not folder.is_dir() or not folder.is_relative_to(outputs.resolve()):
-        return None
-    return folder
+    with held(link) as folder:
+        if folder is None or not folder.is_relative_to(area.outputs.resolve()):
+            yield None
+        else:
+            yield folder
 
 
 def manifest_of(use_case: str) -> dict[str, Any] | None:
     """The parsed ``manifest.json`` of the use case's outputs, None when not built."""
-    path = file_of(use_case, MANIFEST)
-    if path is None:
-        return None
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):  # replaced by a rebuild while being read
-        return None
+    with held_folder(use_case) as folder:
+        if folder is None:
+            return None
+        try:
+            data = json.loads((folder / MANIFEST).read_text("utf-8"))
+        except (OSError, ValueError):
+            return None
     return data if isinstance(data, dict) else None
 
 
@@ -127,28 +138,26 @@ def file_of(use_case: str, name: str) -> Path | None:
 
 
 def output_files(use_case: str) -> list[OutputFile]:
-    """Every file of the use case's outputs (as :func:`file_of` finds them), by
-    name, with its size."""
-    folder = folder_of(use_case)
-    if folder is None:
-        return []
+    """Every file of the use case's outputs (plain names directly in its folder,
+    as :func:`file_of` takes them), by name, with its size; read under the
+    folder's lease, so a rebuild meanwhile cannot take it away."""
     found = []
-    for entry in sorted(folder.iterdir()):
-        path = file_of(use_case, entry.name)
-        if path is None:
-            continue
-        try:
-            size = path.stat().st_size
-        except OSError:
-            continue
-        found.append(
-            OutputFile(
-                name=path.name,
-                stem=path.stem,
-                format=FORMATS.get(path.suffix, path.suffix.lstrip(".")),
-                size=size,
+    with held_folder(use_case) as folder:
+        if folder is None:
+            return []
+        for entry in sorted(folder.iterdir()):
+            if not safe_name(entry.name) or entry.is_symlink() or not entry.is_file():
+                continue
+            if entry.resolve().parent != folder.resolve():
+                continue
+            found.append(
+                OutputFile(
+                    name=entry.name,
+                    stem=entry.stem,
+                    format=FORMATS.get(entry.suffix, entry.suffix.lstrip(".")),
+                    size=entry.stat().st_size,
+                )
             )
-        )
     return found
 
 
