@@ -34,12 +34,13 @@ typecheck: install
 
 # Every test, on as many processes as the machine has cores (pytest-xdist).
 unit: install
-	$(BIN)/pytest --numprocesses=auto --cov=cld --cov-branch \
+	$(BIN)/pytest --numprocesses=auto --dist=worksteal --cov=cld --cov-branch \
 		--cov-report=term:skip-covered --cov-fail-under=94
 
 # The inner loop: unit and spec tests, nothing slow or end to end (under 3 minutes).
 fast: install
-	$(BIN)/pytest --numprocesses=auto tests/unit tests/spec -m "not slow and not functional"
+	$(BIN)/pytest --numprocesses=auto --dist=worksteal tests/unit tests/spec \
+		-m "not slow and not functional"
 
 test: lint typecheck unit
 

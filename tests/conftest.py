@@ -150,3 +150,19 @@ def store_area(store: str) -> DataArea:
     data.create()
     open_registry(data.registry_file, must_exist=False).create(by="test")
     return data
+
+
+_LONG = ("slow", "functional")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with slow or functional tests first (each file kept together, so a
+    module's fixtures are made once): on several processes (pytest-xdist) the
+    long tests then start at once, side by side with the short ones, instead of
+    ending the run alone."""
+    long_files = {
+        item.path
+        for item in items
+        if any(item.get_closest_marker(name) for name in _LONG)
+    }
+    items.sort(key=lambda item: item.path not in long_files)

@@ -58,3 +58,16 @@ def session_meeting_another(report: Report, job: SessionJob) -> str:
             raise RuntimeError("no other session ran at the same time")
         time.sleep(0.05)
     return run_session(report, job)
+
+
+def whoami(report: Report, crash: bool) -> int:
+    """The child's process id, after a message; ``crash`` aborts it instead."""
+    report("started")
+    if crash:
+        os.abort()
+    return os.getpid()
+
+
+def refuse(report: Report) -> None:
+    """A step that fails as a reader refusing a file does."""
+    raise ValueError("not a return")

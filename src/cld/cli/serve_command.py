@@ -5,6 +5,7 @@ died left is cleared, accepted uploads not yet run are queued again)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Annotated
 
@@ -49,6 +50,7 @@ def serve_portal(host: str, port: int) -> None:
     from waitress import serve as waitress_serve
 
     from cld.cli.queue_log import quieten_queue_warnings
+    from cld.pipeline.isolation import warm_up
     from cld.portal.uploads.jobs import start_worker
     from cld.portal.wsgi import application
 
@@ -61,5 +63,8 @@ def serve_portal(host: str, port: int) -> None:
         }
     start_worker()  # start-up: what dead processes left, then the queue
     quieten_queue_warnings()
+    threading.Thread(  # identifying uploads waits for no process start-up
+        target=warm_up, args=(2,), name="cld-warm-up", daemon=True
+    ).start()
     typer.echo(f"Serving the portal on http://{host}:{port}/ (Ctrl-C stops it)")
     waitress_serve(application, host=host, port=port, threads=8, **proxy)

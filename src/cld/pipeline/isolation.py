@@ -23,9 +23,12 @@ import logging
 import multiprocessing
 import os
 import pickle
+import queue
 import signal
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -59,49 +62,114 @@ def run_in_child(
     *args: Any,
     on_message: Report | None = None,
     timeout: float | None = None,
+    reuse: bool = False,
 ) -> T:
     """``function(report, *args)`` run in a child process: its result, or the
     exception it raised; ``report(message)`` in the child calls
     ``on_message(message)`` here. :class:`ReaderStoppedError` when the child dies
     without answering or has not answered within ``timeout`` seconds (it is then
-    killed)."""
-    receiving, sending = _CONTEXT.Pipe(duplex=False)
-    child = _CONTEXT.Process(
-        target=_child_main, args=(sending, function, args, os.getpid()), daemon=True
-    )
-    child.start()
-    sending.close()  # the child holds the only writing end: EOF when it dies
+    killed).
+
+    With ``reuse`` the child is one kept warm for calls like this one (started
+    once, :data:`WARM_CALLS` calls at most): a short step such as identifying a
+    file then costs no process start-up (about a second of CPU, importing the
+    readers). A warm child that dies or overruns is killed and never used again;
+    one that answers goes back to the pool."""
+    child = _warm_child() if reuse else _Child.start(_child_main)
     deadline = None if timeout is None else time.monotonic() + timeout
+    finished = False
     try:
+        try:
+            child.connection.send((function, args))
+        except OSError:  # a warm child that died idle: another takes the call
+            child.stop()
+            child = _Child.start(_child_main)
+            reuse = False
+            child.connection.send((function, args))
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not receiving.poll(left):
+            if not child.connection.poll(left):
                 logger.error(
-                    "child %s took longer than %ss; stopped", child.pid, timeout
+                    "child %s took longer than %ss; stopped", child.process.pid, timeout
                 )
                 raise ReaderStoppedError()
             try:
-                kind, value = receiving.recv()
+                kind, value = child.connection.recv()
             except EOFError:
-                child.join()
+                child.process.join()
                 logger.error(
                     "child %s stopped unexpectedly (exit code %s)",
-                    child.pid,
-                    child.exitcode,
+                    child.process.pid,
+                    child.process.exitcode,
                 )
                 raise ReaderStoppedError() from None
             if kind == "message":
                 if on_message is not None:
                     on_message(value)
-            elif kind == "result":
+                continue
+            finished = True
+            if kind == "result":
                 return value  # type: ignore[no-any-return]
-            else:
-                raise value
+            raise value
     finally:
-        receiving.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+        child.calls += 1
+        if reuse and finished and child.calls < WARM_CALLS:
+            _WARM.put(child)
+        else:
+            child.stop()
+
+
+WARM_CALLS = 100
+"""Calls a warm child serves before it is replaced (whatever the files it read
+left behind in it goes with it)."""
+
+
+@dataclass(eq=False)
+class _Child:
+    """A child process and the two-way pipe it takes calls on."""
+
+    process: Any
+    connection: Connection
+    calls: int = 0
+
+    @classmethod
+    def start(cls, main: Callable[..., None]) -> _Child:
+        here, there = _CONTEXT.Pipe(duplex=True)
+        process = _CONTEXT.Process(target=main, args=(there, os.getpid()), daemon=True)
+        process.start()
+        there.close()  # the child holds the only other end: EOF when it dies
+        return cls(process, here)
+
+    def stop(self) -> None:
+        self.connection.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
+_WARM: queue.SimpleQueue[_Child] = queue.SimpleQueue()
+_KEEPER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cld-warm-children")
+"""Warm children are started from this one thread, which lives as long as the
+process: a child dies with the thread that started it (``PR_SET_PDEATHSIG``),
+and a request's thread may end before the child does."""
+
+
+def _warm_child() -> _Child:
+    """An idle warm child, or a new one."""
+    while True:
+        try:
+            child = _WARM.get_nowait()
+        except queue.Empty:
+            return _KEEPER.submit(_Child.start, _warm_main).result()
+        if child.process.is_alive():
+            return child
+        child.stop()
+
+
+def warm_up(count: int = 1) -> None:
+    """Start ``count`` warm children ahead of the first call (a server's start)."""
+    for _ in range(count):
+        _WARM.put(_KEEPER.submit(_Child.start, _warm_main).result())
 
 
 def _die_with_parent(parent: int) -> None:
@@ -118,14 +186,28 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _child_main(
-    connection: Connection,
-    function: Callable[..., Any],
-    args: tuple[Any, ...],
-    parent: int,
-) -> None:
+def _child_main(connection: Connection, parent: int) -> None:
+    """A fresh child: one call, then it ends."""
     _die_with_parent(parent)
+    function, args = connection.recv()
+    _answer(connection, function, args)
+    connection.close()
 
+
+def _warm_main(connection: Connection, parent: int) -> None:
+    """A warm child: calls one after another until its pipe closes."""
+    _die_with_parent(parent)
+    while True:
+        try:
+            function, args = connection.recv()
+        except EOFError:
+            return
+        _answer(connection, function, args)
+
+
+def _answer(
+    connection: Connection, function: Callable[..., Any], args: tuple[Any, ...]
+) -> None:
     def report(message: Any) -> None:
         connection.send(("message", message))
 
@@ -137,7 +219,6 @@ def _child_main(
             exc if _picklable(exc) else ChildFailedError(type(exc).__name__),
         )
     connection.send(answer)
-    connection.close()
 
 
 def _picklable(error: Exception) -> bool:

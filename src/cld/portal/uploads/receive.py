@@ -356,7 +356,11 @@ def _identify(stored: list[tuple[str, Path, int, str]]) -> list[ReceivedFile]:
     try:
         found = (
             run_in_child(
-                IDENTIFY, wanted, on_message=reading.append, timeout=IDENTIFY_SECONDS
+                IDENTIFY,
+                wanted,
+                on_message=reading.append,
+                timeout=IDENTIFY_SECONDS,
+                reuse=True,  # a warm child: no start-up for each upload
             )
             if wanted
             else []
