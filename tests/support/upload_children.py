@@ -71,3 +71,8 @@ def whoami(report: Report, crash: bool) -> int:
 def refuse(report: Report) -> None:
     """A step that fails as a reader refusing a file does."""
     raise ValueError("not a return")
+
+
+def environment_of(report: Report, name: str) -> str | None:
+    """The value of the variable ``name`` in the child."""
+    return os.environ.get(name)

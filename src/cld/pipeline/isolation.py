@@ -80,12 +80,12 @@ def run_in_child(
     finished = False
     try:
         try:
-            child.connection.send((function, args))
+            child.connection.send((function, args, dict(os.environ)))
         except OSError:  # a warm child that died idle: another takes the call
             child.stop()
             child = _Child.start(_child_main)
             reuse = False
-            child.connection.send((function, args))
+            child.connection.send((function, args, dict(os.environ)))
         while True:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
             if not child.connection.poll(left):
@@ -189,8 +189,7 @@ def _die_with_parent(parent: int) -> None:
 def _child_main(connection: Connection, parent: int) -> None:
     """A fresh child: one call, then it ends."""
     _die_with_parent(parent)
-    function, args = connection.recv()
-    _answer(connection, function, args)
+    _answer(connection, *connection.recv())
     connection.close()
 
 
@@ -199,15 +198,23 @@ def _warm_main(connection: Connection, parent: int) -> None:
     _die_with_parent(parent)
     while True:
         try:
-            function, args = connection.recv()
+            call = connection.recv()
         except EOFError:
             return
-        _answer(connection, function, args)
+        _answer(connection, *call)
 
 
 def _answer(
-    connection: Connection, function: Callable[..., Any], args: tuple[Any, ...]
+    connection: Connection,
+    function: Callable[..., Any],
+    args: tuple[Any, ...],
+    environment: dict[str, str],
 ) -> None:
+    """Run one call under the caller's environment as it is now (a warm child
+    was started under an earlier one) and send its answer."""
+    os.environ.clear()
+    os.environ.update(environment)
+
     def report(message: Any) -> None:
         connection.send(("message", message))
 

@@ -60,3 +60,18 @@ def test_warm_up_starts_children_ahead() -> None:
     warm_up(2)
     first = run_in_child(upload_children.whoami, False, reuse=True)
     assert first != os.getpid()
+
+
+def test_a_warm_child_runs_each_call_under_the_callers_environment_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CLD_TEST_VARIABLE", "first")
+    assert (
+        run_in_child(upload_children.environment_of, "CLD_TEST_VARIABLE", reuse=True)
+        == "first"
+    )
+    monkeypatch.setenv("CLD_TEST_VARIABLE", "second")
+    assert (
+        run_in_child(upload_children.environment_of, "CLD_TEST_VARIABLE", reuse=True)
+        == "second"
+    )

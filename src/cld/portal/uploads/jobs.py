@@ -12,10 +12,11 @@ order they came, claiming each in the database (so a job runs once, whichever
 of several portal processes takes it), up to ``CLD_UPLOAD_WORKERS`` sessions at
 a time (default 2), one at a time per authority (its sessions in order; the
 authority's lock does the same across processes). Each session runs the
-pipeline (:func:`cld.pipeline.session.process_files`) in a child process of its
-own (:mod:`cld.pipeline.isolation`): a reader that aborts ends that session as
-failed ("the file could not be read: the reader stopped unexpectedly"),
-recorded, its files removed, and the server goes on.
+pipeline (:func:`cld.pipeline.session.process_files`) in a child process, a warm
+one kept for such steps (:mod:`cld.pipeline.isolation`): a reader that aborts
+ends that session as failed ("the file could not be read: the reader stopped
+unexpectedly"), recorded, its files removed, that child never used again, and the
+server goes on.
 
 :func:`start_up` (``cld serve``, and the first time the worker is needed) marks
 again the uploads a dead process was running (queued again with their files, or
@@ -355,7 +356,7 @@ def _process_files(area: DataArea, folder: Path, upload: Upload) -> None:
             key=key_from_environment(),
             session_id=session_id,
         )
-        status = run_in_child(RUN_SESSION, job, on_message=on_stage)
+        status = run_in_child(RUN_SESSION, job, on_message=on_stage, reuse=True)
         Upload.objects.filter(pk=upload.pk).update(
             status=status, finished_at=timezone.now()
         )
