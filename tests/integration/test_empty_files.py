@@ -8,26 +8,18 @@ import re
 from pathlib import Path
 
 import pytest
-from platform_builders import TEST_KEY, allow, files_of
+from platform_builders import allow, files_of, process_as
 
 from cld.cli.app import run
-from cld.engine.transforms.pseudonymise import PseudonymKey
 from cld.pipeline.atomic import sha256_of
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.publish import current_files
 from cld.pipeline.registry import Registry
-from cld.pipeline.session import EMPTY_FILE_NOTE, SessionResult, process_files
+from cld.pipeline.session import EMPTY_FILE_NOTE, SessionResult
 
 
 def _process(area: DataArea, registry: Registry, paths: list[Path]) -> SessionResult:
-    return process_files(
-        area,
-        registry,
-        registry.authority("CAM"),
-        paths,
-        by="test",
-        key=PseudonymKey(TEST_KEY.encode()),
-    )
+    return process_as(area, registry, "CAM", paths)
 
 
 def _shared(area: DataArea) -> dict[str, str]:

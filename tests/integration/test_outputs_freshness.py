@@ -9,17 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
-from platform_builders import TEST_KEY, allow, files_of, process_synthetic
+from platform_builders import allow, files_of, process_as, process_synthetic
 
 from cld.cli.app import run
-from cld.engine.transforms.pseudonymise import PseudonymKey
 from cld.governance.policy import policy_from_document
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.governance_actions import withdraw_agreement, withdraw_year
 from cld.pipeline.outputs.build import build_outputs, built_manifest
 from cld.pipeline.outputs.freshness import freshness
 from cld.pipeline.registry import Registry
-from cld.pipeline.session import process_files
 
 
 @pytest.fixture
@@ -67,14 +65,7 @@ def test_a_withdrawal_makes_them_out_of_date_saying_its_data_is_still_in(
 def test_new_or_withdrawn_data_makes_them_out_of_date(
     built: DataArea, registry: Registry, synthetic: Path
 ) -> None:
-    process_files(
-        built,
-        registry,
-        registry.authority("CAM"),
-        files_of(synthetic, "CAM", 2024),
-        by="t",
-        key=PseudonymKey(TEST_KEY.encode()),
-    )
+    process_as(built, registry, "CAM", files_of(synthetic, "CAM", 2024))
     (reason,) = _pan(built, registry)
     assert reason == "Camden has shared new data, or withdrawn some, since the build"
     build_outputs(built, registry, use_case="pan")

@@ -11,7 +11,7 @@ from cld.engine.years import find_year
 from cld.governance.agreements import DpiaStatus
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.registry import Registry
-from cld.pipeline.session import process_files
+from cld.pipeline.session import SessionResult, process_files
 
 TEST_KEY = "test-only-pseudonym-key-not-a-secret-0123456789"
 TEST_AUDIT_KEY = "test-only-audit-key-not-a-secret-0123456789"
@@ -30,6 +30,20 @@ def files_of(synthetic: Path, la: str, year: int | None = None) -> list[Path]:
     if year is None:
         return found
     return [p for p in found if (r := find_year(p.name)) and r.year == year]
+
+
+def process_as(
+    area: DataArea, registry: Registry, la: str, paths: list[Path]
+) -> SessionResult:
+    """One session of ``la`` over ``paths``, under the test key."""
+    return process_files(
+        area,
+        registry,
+        registry.authority(la),
+        paths,
+        by="test",
+        key=PseudonymKey(TEST_KEY.encode()),
+    )
 
 
 def process_synthetic(

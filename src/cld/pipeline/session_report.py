@@ -66,18 +66,27 @@ def stored_reports(area: DataArea, la: str, session_id: str) -> list[FileReport]
     columns = list(ISSUE_SCHEMA)
     empty = issues.clear().select(columns)
     return [
-        FileReport(
-            file=entry["name"],
-            dataset=entry.get("dataset"),
-            year=entry.get("year"),
-            year_reason=entry.get("year_reason"),
-            term=entry.get("term"),
-            tables=dict(entry.get("tables") or {}),
-            error=entry.get("error"),
-            issues=by_file.get((entry["name"],), empty).select(columns),
-        )
+        stored_report(entry, by_file.get((entry["name"],), empty).select(columns))
         for entry in files
     ]
+
+
+def stored_report(
+    entry: dict[str, Any], issues: pl.DataFrame, *, file: str | None = None
+) -> FileReport:
+    """The report of the file the manifest's ``entry`` describes, with ``issues``
+    (some or all of its issues) and named ``file`` (its stored name unless
+    given)."""
+    return FileReport(
+        file=file if file is not None else entry["name"],
+        dataset=entry.get("dataset"),
+        year=entry.get("year"),
+        year_reason=entry.get("year_reason"),
+        term=entry.get("term"),
+        tables=dict(entry.get("tables") or {}),
+        error=entry.get("error"),
+        issues=issues,
+    )
 
 
 def stored_entries(area: DataArea, la: str, session_id: str) -> list[dict[str, Any]]:

@@ -51,7 +51,6 @@ from django.utils import timezone
 
 from cld.engine.errors import CldError, UsageError
 from cld.engine.issues import ISSUE_SCHEMA
-from cld.engine.validate import FileReport
 from cld.governance.authorities import Authority
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.isolation import ChildFailedError, ReaderStoppedError, run_in_child
@@ -61,6 +60,7 @@ from cld.pipeline.session import SESSION_ID, new_session_id
 from cld.pipeline.session_report import (
     scan_issues,
     stored_files,
+    stored_report,
     stored_reports_by_checksum,
 )
 from cld.pipeline.upload_steps import SessionJob, run_session
@@ -591,18 +591,10 @@ def archived_entries(
     entries = []
     for found in stored_files(area, la, session_id):
         name = str(found["name"])
-        report = FileReport(
+        report = stored_report(
+            found,
+            issues.filter(pl.col("file") == name).head(first).select(columns).collect(),
             file=display_name(name),
-            dataset=found.get("dataset"),
-            year=found.get("year"),
-            year_reason=found.get("year_reason"),
-            term=found.get("term"),
-            tables=dict(found.get("tables") or {}),
-            error=found.get("error"),
-            issues=issues.filter(pl.col("file") == name)
-            .head(first)
-            .select(columns)
-            .collect(),
         )
         entries.append({**report.to_json(), "issue_count": int(counts.get(name, 0))})
     return entries
