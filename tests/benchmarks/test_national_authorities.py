@@ -23,7 +23,7 @@ from cld.benchmarks.national_sizes import (
 )
 from cld.governance.authorities import authorities
 from cld.pipeline.registry.store import now
-from cld.pipeline.session import SESSION_ID, new_session_id
+from cld.pipeline.session_ids import SESSION_ID, new_session_id
 
 
 def test_london_list_is_unchanged() -> None:

@@ -147,7 +147,7 @@ def test_start_up_clears_what_dead_processes_left(member: Any, data_dir: Path) -
         }
         assert all(set(e.detail) == {"kind", "folders", "files"} for e in events)
         (record,) = [s for s in registry().sessions("CAM") if s.id == interrupted]
-        assert record.status == "failed"
+        assert record.status == "interrupted"
     finally:
         Upload.objects.filter(pk=queued.pk).delete()
         shutil.rmtree(alive, ignore_errors=True)

@@ -44,7 +44,7 @@ from sqlalchemy import Engine, text
 from cld.pipeline.data_area import DROP_ZONE, LOCKS, DataArea
 from cld.pipeline.registry.locks import lock_key
 from cld.pipeline.registry.store import Registry
-from cld.pipeline.session import SESSION_ID
+from cld.pipeline.session_ids import SESSION_ID
 
 PORTAL = ".portal"
 """The folder of ``incoming/`` where the portal's uploads wait."""
@@ -122,25 +122,40 @@ def remove_leftovers(
 def clear_interrupted_sessions(
     area: DataArea, registry: Registry, *, by: str
 ) -> list[str]:
-    """Mark failed every session the registry has as running whose authority
-    nobody holds (its process died part-way), removing its working copies;
-    their ids."""
-    running = [r for r in registry.sessions() if r.status == "running"]
+    """End as interrupted every session the registry has as running whose
+    authority nobody holds (its process died part-way); their ids."""
+    running = {r.la for r in registry.sessions() if r.status == "running"}
     cleared: list[str] = []
-    for la in sorted({r.la for r in running}):
+    for la in sorted(running):
         with _unless_busy(area, la, registry.engine) as free:
-            if not free:
-                continue  # a session of it is running now
-            for record in (r for r in running if r.la == la):
-                shutil.rmtree(area.incoming / la / record.id, ignore_errors=True)
-                shutil.rmtree(
-                    area.sessions / la / f".{record.id}.partial", ignore_errors=True
-                )
-                registry.finish_session(
-                    record.id, status="failed", by=by, summary={"error": "interrupted"}
-                )
-                cleared.append(record.id)
+            if free:  # else a session of it is running now
+                cleared.extend(end_dead_sessions(area, registry, la, by=by))
     return cleared
+
+
+def end_dead_sessions(
+    area: DataArea, registry: Registry, la: str, *, by: str
+) -> list[str]:
+    """End as interrupted (recorded) each session of ``la`` the registry has as
+    running, removing its working copies and the archive it had put in place if
+    it got that far: it never finished, so it has no archive (its upload may run
+    it again under the same id; a table it had already published stays, a hard
+    link of the snapshot's own). The caller holds the authority's lock, so none
+    of them is really running. Their ids."""
+    ended: list[str] = []
+    for record in registry.sessions(la):
+        if record.status != "running":
+            continue
+        shutil.rmtree(area.incoming / la / record.id, ignore_errors=True)
+        shutil.rmtree(area.sessions / la / f".{record.id}.partial", ignore_errors=True)
+        archive = area.session_dir(la, record.id)
+        shutil.rmtree(archive, ignore_errors=True)
+        area.forget(archive)
+        registry.finish_session(
+            record.id, status="interrupted", by=by, summary={"error": "interrupted"}
+        )
+        ended.append(record.id)
+    return ended
 
 
 def _leftover(kind: str, path: Path) -> Leftover:

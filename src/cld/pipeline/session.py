@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-import secrets
 import shutil
 import stat
 from collections.abc import Callable, Sequence
@@ -37,9 +35,11 @@ from cld.governance.authorities import Authority
 from cld.pipeline.atomic import copy_stream, sha256_of
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.issue_report import write_issue_record
+from cld.pipeline.leftovers import end_dead_sessions
 from cld.pipeline.manifest import write_manifest
 from cld.pipeline.publish import current_files, la_lock, publish
 from cld.pipeline.registry.store import Registry, SessionRecord, now
+from cld.pipeline.session_ids import SESSION_ID, new_session_id
 from cld.pipeline.session_report import stored_reports_by_checksum
 from cld.pipeline.session_tables import (
     SessionTable,
@@ -129,13 +129,6 @@ class SessionResult:
         }
 
 
-SESSION_ID = re.compile(r"[0-9]{8}T[0-9]{6}Z-[A-Z0-9]{2,8}-[0-9a-f]{6}")
-
-
-def new_session_id(la: str, at: dt.datetime) -> str:
-    return f"{at:%Y%m%dT%H%M%SZ}-{la}-{secrets.token_hex(3)}"
-
-
 def process_files(
     area: DataArea,
     registry: Registry,
@@ -163,7 +156,7 @@ def process_files(
         raise UsageError(f"{session_id!r} is not a session id for {authority.code}")
     la = authority.code
     with la_lock(area, la, registry.engine):
-        _clear_dead_sessions(area, registry, la)
+        _clear_dead_sessions(area, registry, la, by)
         registry.start_session(
             session_id,
             la,
@@ -684,12 +677,10 @@ def _summary(result: SessionResult, under: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _clear_dead_sessions(area: DataArea, registry: Registry, la: str) -> None:
-    """Remove what a session killed part-way left, and mark it interrupted (the
-    lock is held, so no session of this authority is really running)."""
-    for record in registry.sessions(la):
-        if record.status == "running":
-            registry.mark_session(record.id, "interrupted")
+def _clear_dead_sessions(area: DataArea, registry: Registry, la: str, by: str) -> None:
+    """End what a session killed part-way left (the lock is held, so no session
+    of this authority is really running), and any other working copy."""
+    end_dead_sessions(area, registry, la, by=by)
     shutil.rmtree(area.incoming / la, ignore_errors=True)
     folder = area.sessions / la
     if folder.is_dir():

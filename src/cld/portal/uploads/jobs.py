@@ -56,7 +56,7 @@ from cld.pipeline.data_area import DataArea
 from cld.pipeline.isolation import ChildFailedError, ReaderStoppedError, run_in_child
 from cld.pipeline.pseudonym_key import key_from_environment
 from cld.pipeline.registry.audit import Outcome
-from cld.pipeline.session import SESSION_ID, new_session_id
+from cld.pipeline.session_ids import SESSION_ID, new_session_id
 from cld.pipeline.session_report import (
     scan_issues,
     stored_files,

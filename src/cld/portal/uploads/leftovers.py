@@ -1,6 +1,7 @@
 """The portal's side of :mod:`cld.pipeline.leftovers`: at start-up, what dead
 processes left in the data area is removed (and recorded), and the registry's
-sessions left running with nobody holding their authority are marked failed.
+sessions left running with nobody holding their authority are ended as
+interrupted.
 An accepted upload's folder is kept while its job is queued or running."""
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def clear_leftovers() -> dict[str, int]:
     """Remove what dead processes left; the files removed per kind."""
     area, found = data_area(), registry()
     for session_id in clear_interrupted_sessions(area, found, by=BY):
-        logger.warning("session %s was interrupted; marked failed", session_id)
+        logger.warning("session %s was interrupted; ended as such", session_id)
     waiting = set(
         Upload.objects.filter(
             status__in=(Upload.Status.QUEUED, Upload.Status.RUNNING)
