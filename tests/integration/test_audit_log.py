@@ -26,7 +26,6 @@ from cld.pipeline.registry import Registry, open_registry
 from cld.pipeline.registry import tables as t
 from cld.pipeline.registry.audit import (
     GENESIS,
-    KEYING_BEGAN,
     Anchor,
     AuditProblem,
     canonical,
@@ -35,6 +34,7 @@ from cld.pipeline.registry.audit import (
     unkeyed_hash,
     verify_chain,
 )
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.audit_key import AUDIT_KEY_ENV, AuditKey, audit_key
 
 D = dt.date
@@ -455,7 +455,7 @@ def test_a_chain_made_before_keying_still_verifies_up_to_where_keying_began(
     events = fresh.events()
     assert [e.action for e in events[3:]] == [
         "file_downloaded",
-        KEYING_BEGAN,
+        AuditAction.AUDIT_KEYING_BEGAN,
         "file_downloaded",
     ]
     assert events[4].detail == {"unkeyed_events": 4}
@@ -676,8 +676,9 @@ def test_cld_audit_list(data_dir: Path) -> None:
     code, out = _cld(["audit", "list", *dd, "--action", "file_downloaded"])
     assert code == 0
     assert "analyst" in out and "203.0.113.7" in out and "refused" in out
-    assert "agreement_signed" not in out
+    assert "Agreement signed" not in out and "agreement_signed" not in out
     code, out = _cld(["audit", "list", *dd])
-    assert code == 0 and "registry_created" in out
+    assert code == 0 and "Registry created" in out  # labels, not codes
+    assert "registry_created" not in out
     with pytest.raises(UsageError, match="unknown local authority"):
         _cld(["audit", "list", *dd, "--la", "Atlantis"])

@@ -61,6 +61,15 @@ def test_an_ig_reviewer_reads_the_log_newest_first(member: Any) -> None:
     assert f"all {count} entries were checked" in page
 
 
+def test_actions_read_as_their_labels(member: Any) -> None:
+    client = _reviewer(member)
+    actor = _marker(action="login_failed", outcome="refused")
+    _, page = _page(client, actor=actor)
+    assert "<td class=\"govuk-table__cell\">Sign-in failed</td>" in page
+    assert "login_failed</td>" not in page
+    assert '<option value="login_failed">Sign-in failed</option>' in page
+
+
 def test_reading_the_log_is_not_recorded(member: Any) -> None:
     client = _reviewer(member)
     last = registry().events_page(limit=1)[0].id

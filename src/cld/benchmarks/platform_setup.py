@@ -16,6 +16,7 @@ from cld.pipeline.data_area import DataArea
 from cld.pipeline.registry import Registry, open_registry
 from cld.pipeline.registry import tables as t
 from cld.pipeline.registry.audit import append_event
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.store import authority_rows
 
 BY = "bench"
@@ -69,7 +70,7 @@ def add_authorities(registry: Registry, authorities: Sequence[Authority]) -> int
         db.execute(insert(t.authorities), authority_rows(new))
         append_event(
             db,
-            "benchmark_authorities_added",
+            AuditAction.BENCHMARK_AUTHORITIES_ADDED,
             by=BY,
             detail={"authorities": [a.code for a in new]},
         )

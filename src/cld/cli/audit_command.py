@@ -13,6 +13,7 @@ from rich.table import Table
 from cld.cli.options import DataDirOption, JsonOption, open_area
 from cld.engine.errors import ExitCode
 from cld.pipeline.registry.audit import Anchor, check_chain
+from cld.pipeline.registry.audit_actions import action_label
 from cld.pipeline.registry.custody import install_audit_owner
 from cld.pipeline.registry.database import database_url, engine_for
 from cld.pipeline.registry.store import Event
@@ -124,7 +125,9 @@ def list_events(
     ] = None,
     action: Annotated[
         str | None,
-        typer.Option("--action", help="Only this action's, e.g. agreement_signed."),
+        typer.Option(
+            "--action", help="Only this action's (its code), e.g. agreement_signed."
+        ),
     ] = None,
     as_json: JsonOption = False,
 ) -> int:
@@ -143,7 +146,7 @@ def list_events(
             str(e.id),
             f"{e.at.astimezone(dt.UTC):%Y-%m-%d %H:%M:%S}",
             e.actor,
-            e.action,
+            action_label(e.action),
             e.la or "",
             e.use_case or "",
             e.source or "",

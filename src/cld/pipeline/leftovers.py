@@ -42,6 +42,7 @@ from pathlib import Path
 from sqlalchemy import Engine, text
 
 from cld.pipeline.data_area import DROP_ZONE, LOCKS, DataArea
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.locks import lock_key
 from cld.pipeline.registry.store import Registry
 from cld.pipeline.session_ids import SESSION_ID
@@ -112,7 +113,7 @@ def remove_leftovers(
         folders[leftover.kind] += 1
     for kind in sorted(folders):
         registry.record(
-            "leftovers_removed",
+            AuditAction.LEFTOVERS_REMOVED,
             by=by,
             detail={"kind": kind, "folders": folders[kind], "files": files[kind]},
         )

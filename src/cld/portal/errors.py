@@ -9,12 +9,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from cld.pipeline.registry.audit import Outcome
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.audit import record
 
 
 def record_refusal(
-    request: HttpRequest, action: str = "access_refused", **detail: Any
+    request: HttpRequest, action: str = AuditAction.ACCESS_REFUSED, **detail: Any
 ) -> None:
     """Record a refused request: who, their authority, the path and method asked
     for, and ``detail``; nothing else changes."""

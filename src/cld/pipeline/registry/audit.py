@@ -61,6 +61,7 @@ from sqlalchemy import Connection, Engine, Select, Text, cast, insert, select, t
 
 from cld.engine.errors import UsageError
 from cld.pipeline.registry import tables as t
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.audit_key import AuditKey, audit_key
 
 if TYPE_CHECKING:
@@ -71,8 +72,6 @@ GENESIS = "0" * 64
 CHAIN_LOCK = 0x636C_6461_7564_6974  # "cldaudit": PostgreSQL's advisory lock key
 HASHED = ("at", "actor", "action", "la", "use_case", "source", "outcome", "detail")
 """The columns an event's hash covers (with ``previous_hash``)."""
-KEYING_BEGAN = "audit_keying_began"
-"""The action of the event ``cld init`` adds after a chain's unkeyed events."""
 
 
 class Outcome(StrEnum):
@@ -175,7 +174,7 @@ def lock_chain(db: Connection) -> None:
 
 
 def key_chain(db: Connection, *, by: str) -> bool:
-    """Add :data:`KEYING_BEGAN` after a chain made before keying (every event a sound
+    """Add ``audit_keying_began`` after a chain made before keying (every event a sound
     plain SHA-256 one, none keyed); True when it was added. Its HMAC fixes every
     unkeyed event before it. Any other chain is left as it is, for ``cld audit
     verify`` to name what is wrong: an unkeyed event forged onto a keyed chain is
@@ -193,7 +192,9 @@ def key_chain(db: Connection, *, by: str) -> bool:
             return False
     if walk.keyed:
         return False
-    append_event(db, KEYING_BEGAN, by=by, detail={"unkeyed_events": walk.count})
+    append_event(
+        db, AuditAction.AUDIT_KEYING_BEGAN, by=by, detail={"unkeyed_events": walk.count}
+    )
     return True
 
 

@@ -31,6 +31,7 @@ from cld.governance.authorities import Authority, authorities, find_authority
 from cld.governance.policy import Policy, default_policy, policy_from_document
 from cld.pipeline.registry import audit, custody
 from cld.pipeline.registry import tables as t
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.database import engine_for, registry_url
 
 
@@ -107,7 +108,7 @@ class Registry:
             self._store_policy(
                 db, default_policy(), by=by, reason="the platform's default policy"
             )
-            audit.append_event(db, "registry_created", by=by)
+            audit.append_event(db, AuditAction.REGISTRY_CREATED, by=by)
         return True
 
     def ready(self) -> bool:
@@ -213,7 +214,7 @@ class Registry:
                 db.execute(insert(t.use_cases).values(name=name, **values))
         audit.append_event(
             db,
-            "policy_changed",
+            AuditAction.POLICY_CHANGED,
             by=by,
             detail={"version": version, "sha256": policy.sha256, "reason": reason},
             source=source,
@@ -296,7 +297,7 @@ class Registry:
             "withdrawn_on": None,
         }
         return self._write_agreement(
-            la, use_case, values, "agreement_requested", by, source
+            la, use_case, values, AuditAction.AGREEMENT_REQUESTED, by, source
         )
 
     def sign(
@@ -335,7 +336,7 @@ class Registry:
             "isg_reference": isg_reference or current.isg_reference,
         }
         return self._write_agreement(
-            la, use_case, values, "agreement_signed", by, source
+            la, use_case, values, AuditAction.AGREEMENT_SIGNED, by, source
         )
 
     def withdraw(
@@ -356,7 +357,7 @@ class Registry:
             )
         values = {"status": AgreementStatus.WITHDRAWN.value, "withdrawn_on": on}
         return self._write_agreement(
-            la, use_case, values, "agreement_withdrawn", by, source
+            la, use_case, values, AuditAction.AGREEMENT_WITHDRAWN, by, source
         )
 
     def _known_use_case(self, use_case: str) -> None:
@@ -453,7 +454,7 @@ class Registry:
             if reason:
                 detail["reason"] = reason
             audit.append_event(
-                db, "dpia_changed", by=by, la=la, detail=detail, source=source
+                db, AuditAction.DPIA_CHANGED, by=by, la=la, detail=detail, source=source
             )
         return self.dpia(la)
 
@@ -499,7 +500,7 @@ class Registry:
                 )
             audit.append_event(
                 db,
-                "session_started",
+                AuditAction.SESSION_STARTED,
                 by=by,
                 la=la,
                 detail={
@@ -523,7 +524,7 @@ class Registry:
             )
             audit.append_event(
                 db,
-                f"session_{status}",
+                AuditAction.session_ended(status),
                 by=by,
                 la=row.la,
                 detail={"session": session_id, **summary},

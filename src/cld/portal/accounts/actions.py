@@ -23,6 +23,7 @@ from django.db import transaction
 
 from cld.engine.errors import UsageError
 from cld.pipeline.registry import Registry
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.models import Membership, Token
 from cld.portal.accounts.roles import ROLES, Admin, Scope
 from cld.portal.accounts.token_lifetime import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
@@ -101,7 +102,7 @@ def add_user(
             user=user, role=member.role, la=member.la, use_cases=list(member.use_cases)
         )
     registry.record(
-        "user_added",
+        AuditAction.USER_ADDED,
         by=by,
         la=member.la or None,
         detail={
@@ -140,7 +141,7 @@ def issue_token(
         raise UsageError(f"no active user {username!r}")
     token, secret = Token.issue(user, days=days)
     registry.record(
-        "api_token_issued",
+        AuditAction.API_TOKEN_ISSUED,
         by=by,
         detail={"username": username, "expires": token.expires_at.isoformat()},
         source=source,
@@ -200,7 +201,7 @@ def change_member(
     if reason.strip():
         detail["reason"] = reason.strip()
     registry.record(
-        "user_changed",
+        AuditAction.USER_CHANGED,
         by=by,
         la=member.la or before["la"] or None,
         detail=detail,
@@ -232,7 +233,7 @@ def deactivate_user(
         user.save(update_fields=["is_active"])
         revoked, _ = Token.objects.filter(user=user).delete()
     registry.record(
-        "user_deactivated",
+        AuditAction.USER_DEACTIVATED,
         by=by,
         la=_la_of(user),
         detail={
@@ -263,7 +264,11 @@ def reactivate_user(
     if reason.strip():
         detail["reason"] = reason.strip()
     registry.record(
-        "user_reactivated", by=by, la=_la_of(user), detail=detail, source=source
+        AuditAction.USER_REACTIVATED,
+        by=by,
+        la=_la_of(user),
+        detail=detail,
+        source=source,
     )
 
 

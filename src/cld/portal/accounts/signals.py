@@ -15,6 +15,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from cld.pipeline.registry.audit import Outcome
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.audit import record
 
@@ -24,7 +25,7 @@ def _signed_in(sender: Any, request: HttpRequest, user: Any, **_: Any) -> None:
     membership = membership_of(user)
     record(
         request,
-        "login",
+        AuditAction.LOGIN,
         by=user.get_username(),
         la=membership.la or None if membership else None,
         detail={"role": membership.role if membership else None},
@@ -41,7 +42,7 @@ def _failed(
     attempted = str(credentials.get("username") or "")[:150]
     record(
         request,
-        "login_failed",
+        AuditAction.LOGIN_FAILED,
         by=attempted or "anonymous",
         detail={"reason": "bad username or password"},
         outcome=Outcome.REFUSED,
@@ -51,4 +52,4 @@ def _failed(
 @receiver(user_logged_out)
 def _signed_out(sender: Any, request: HttpRequest, user: Any, **_: Any) -> None:
     if user is not None:
-        record(request, "logout", by=user.get_username())
+        record(request, AuditAction.LOGOUT, by=user.get_username())

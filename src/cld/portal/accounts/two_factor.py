@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cld.pipeline.registry.audit import Outcome
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.access import password_only, second_factor_given
 from cld.portal.accounts.forms import CodeForm
 from cld.portal.audit import record
@@ -48,7 +49,9 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             django_otp.login(request, device)
             record(
                 request,
-                "second_factor_enrolled" if enrolling else "second_factor_given",
+                AuditAction.SECOND_FACTOR_ENROLLED
+                if enrolling
+                else AuditAction.SECOND_FACTOR_GIVEN,
                 by=user.get_username(),
             )
             return redirect(target)
@@ -56,7 +59,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             form.add_error("code", "The code is not right: check your app's code")
         record(
             request,
-            "second_factor_failed",
+            AuditAction.SECOND_FACTOR_FAILED,
             by=user.get_username(),
             outcome=Outcome.REFUSED,
         )

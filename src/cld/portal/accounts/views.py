@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from cld.pipeline.registry.audit import Outcome
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.access import public, signed_in
 from cld.portal.accounts.forms import SignInForm
 from cld.portal.audit import record
@@ -42,7 +43,7 @@ def locked_out(
     attempted = str(given or "")[:150]
     record(
         request,
-        "login_locked_out",
+        AuditAction.LOGIN_LOCKED_OUT,
         by=attempted or "anonymous",
         detail={"reason": "too many failed sign-ins from this address"},
         outcome=Outcome.REFUSED,

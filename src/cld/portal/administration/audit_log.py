@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from cld.engine.disclosure import neutralise_text
 from cld.pipeline.registry import Registry
 from cld.pipeline.registry.audit import check_chain
+from cld.pipeline.registry.audit_actions import AuditAction, action_label
 from cld.pipeline.registry.store import Event
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import membership_of
@@ -68,7 +69,14 @@ def audit_log(request: HttpRequest) -> HttpResponse:
         query["before"] = str(shown[-1].id)
         older = query.urlencode()
     context.update(
-        rows=[{"event": e, "detail": readable_detail(e.detail)} for e in shown],
+        rows=[
+            {
+                "event": e,
+                "action": action_label(e.action),
+                "detail": readable_detail(e.detail),
+            }
+            for e in shown
+        ],
         filtered=any(filters.values()),
         paged=before is not None,
         newest_query=newest,
@@ -97,7 +105,7 @@ def audit_log_export(request: HttpRequest) -> HttpResponse | StreamingHttpRespon
     membership = membership_of(request.user)
     record(
         request,
-        "audit_log_exported",
+        AuditAction.AUDIT_LOG_EXPORTED,
         by=request.user.get_username(),
         la=(membership.la or None) if membership else None,
         detail={"filters": asked},

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cld.governance.authorities import Authority
 from cld.pipeline.registry.audit import Outcome
+from cld.pipeline.registry.audit_actions import action_label
 from cld.portal.accounts.roles import ROLES, Scope
 from cld.portal.forms import Checkboxes, GovukForm
 
@@ -97,7 +98,14 @@ class AuditFilterForm(GovukForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        _choose(self, "action", [("", "Any action"), *((a, a) for a in actions)])
+        _choose(
+            self,
+            "action",
+            [
+                ("", "Any action"),
+                *((a, action_label(a)) for a in sorted(actions, key=action_label)),
+            ],
+        )
         _choose(self, "la", [("", "Any authority"), *_authorities(authorities)])
 
     def clean(self) -> dict[str, Any]:

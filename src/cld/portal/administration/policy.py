@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from cld.engine.errors import UsageError
 from cld.governance.policy import Policy, policy_to_yaml
 from cld.governance.use_case import UseCase
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.roles import Permission
 from cld.portal.administration.policy_form import MAX_POLICY_BYTES, PolicyForm
@@ -46,7 +47,7 @@ def policy_download(request: HttpRequest) -> HttpResponse:
     name = f"policy-v{current.version}.yaml"
     record(
         request,
-        "download",
+        AuditAction.DOWNLOAD,
         by=request.user.get_username(),
         detail={
             "file": name,

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponseBase, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.access import ACCESS
 from cld.portal.accounts.models import Token
 from cld.portal.accounts.permissions import can_do, membership_of
@@ -53,11 +54,13 @@ def api_requires(permission: Permission) -> Callable[[View], View]:
             user = _bearer_user(request)
             if isinstance(user, Refusal):
                 request.user = AnonymousUser()  # a session cookie counts not
-                record_refusal(request, "api_refused", reason=user.reason)
+                record_refusal(request, AuditAction.API_REFUSED, reason=user.reason)
                 return problem(401, user.message, WWW_Authenticate='Bearer realm="cld"')
             request.user = user
             if not can_do(user, permission):
-                record_refusal(request, "api_refused", reason=f"needs {permission}")
+                record_refusal(
+                    request, AuditAction.API_REFUSED, reason=f"needs {permission}"
+                )
                 return problem(403, "your role does not allow this")
             return view(request, *args, **kwargs)
 

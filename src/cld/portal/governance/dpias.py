@@ -19,6 +19,7 @@ from cld.governance.agreements import DpiaStatus
 from cld.governance.authorities import Authority
 from cld.pipeline.dpia_document import write_dpia_draft
 from cld.pipeline.registry import Registry
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.access import requires, signed_in
 from cld.portal.accounts.permissions import can_do
 from cld.portal.accounts.roles import Permission
@@ -26,7 +27,6 @@ from cld.portal.audit import client_ip, record, registry
 from cld.portal.governance.forms import CoversForm, ReturnForm
 from cld.portal.governance.status import (
     DPIA_TAGS,
-    RETURNED,
     authority_for,
     every_authority,
     last_return,
@@ -114,7 +114,7 @@ def dpia_draft(request: HttpRequest, la: str) -> FileResponse:
     version, _ = found.policy()
     record(
         request,
-        "download",
+        AuditAction.DOWNLOAD,
         by=request.user.get_username(),
         la=authority.code,
         detail={
@@ -207,7 +207,7 @@ def dpia_review(request: HttpRequest, la: str) -> HttpResponse:
                 )
                 record(
                     request,
-                    RETURNED,
+                    AuditAction.DPIA_RETURNED,
                     by=by,
                     la=authority.code,
                     detail={"reason": reason},

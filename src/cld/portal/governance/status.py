@@ -21,9 +21,9 @@ from cld.governance.agreements import (
 from cld.governance.authorities import Authority
 from cld.governance.use_case import UseCase
 from cld.pipeline.registry import Registry
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.permissions import check_see_authority
 
-RETURNED = "dpia_returned"
 """The audit action of a DPIA returned to its authority (its detail holds why)."""
 WITHDRAWABLE = (AgreementStatus.SIGNED, AgreementStatus.REQUESTED)
 
@@ -206,10 +206,10 @@ def last_return(registry: Registry, dpia: Dpia) -> Returned | None:
     """Why the DPIA was returned, while it is the draft that return left."""
     if dpia.status != DpiaStatus.DRAFT:
         return None
-    returns = registry.events(RETURNED, la=dpia.la)
+    returns = registry.events(AuditAction.DPIA_RETURNED, la=dpia.la)
     if not returns:
         return None
-    changes = registry.events("dpia_changed", la=dpia.la)
+    changes = registry.events(AuditAction.DPIA_CHANGED, la=dpia.la)
     last = returns[-1]
     if changes and changes[-1].id > last.id:
         return None  # the DPIA changed again after it was returned

@@ -24,6 +24,7 @@ from django.utils import timezone
 from cld.pipeline.outputs.build import BUILDS, MANIFEST
 from cld.pipeline.outputs.freshness import Freshness, freshness
 from cld.pipeline.publish import refresh_output
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.snapshot_leases import held
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.audit import data_area, record, registry
@@ -166,7 +167,7 @@ def _record_download(request: HttpRequest, use_case: str, name: str, size: int) 
     membership = membership_of(user)
     record(
         request,
-        "download",
+        AuditAction.DOWNLOAD,
         by=user.get_username(),
         la=(membership.la or None) if membership else None,
         use_case=use_case,

@@ -56,6 +56,7 @@ from cld.pipeline.data_area import DataArea
 from cld.pipeline.isolation import ChildFailedError, ReaderStoppedError, run_in_child
 from cld.pipeline.pseudonym_key import key_from_environment
 from cld.pipeline.registry.audit import Outcome
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.session_ids import SESSION_ID, new_session_id
 from cld.pipeline.session_report import (
     scan_issues,
@@ -130,7 +131,7 @@ def submit(
     try:
         described = [file.to_json(staging) for file in received]
         registry().record(
-            "upload_received",
+            AuditAction.UPLOAD_RECEIVED,
             by=by,
             la=authority.code,
             detail={
@@ -371,7 +372,7 @@ def _process_files(area: DataArea, folder: Path, upload: Upload) -> None:
             finished_at=timezone.now(),
         )
         registry().record(
-            "upload_failed",
+            AuditAction.UPLOAD_FAILED,
             by=upload.submitted_by,
             la=upload.la,
             detail={"session": session_id, "stage": stage, "error": name},

@@ -11,6 +11,7 @@ from typing import Literal
 from django.http import HttpRequest
 
 from cld.pipeline.registry.audit import Outcome
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.audit import record
 
@@ -31,7 +32,7 @@ def record_upload_refused(
     own = (membership.la or None) if membership else None
     record(
         request,
-        "upload_refused",
+        AuditAction.UPLOAD_REFUSED,
         by=request.user.get_username(),
         la=la or own,
         detail={"reason": reason[:500], "status": status, "door": door},

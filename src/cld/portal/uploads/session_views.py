@@ -11,6 +11,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.session_report import (
     scan_issues,
     stored_files,
@@ -170,7 +171,7 @@ def _download(request: HttpRequest, session_id: str, suffix: str) -> FileRespons
         shutil.rmtree(folder, ignore_errors=True)
     record(
         request,
-        "download",
+        AuditAction.DOWNLOAD,
         by=request.user.get_username(),
         la=info.la,
         detail={"session": session_id, "file": target.name},
