@@ -19,7 +19,7 @@ from cld.engine.errors import UsageError
 from cld.portal.accounts import permissions as p
 from cld.portal.accounts.models import Membership, Token
 from cld.portal.accounts.roles import ROLES, Permission
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 
 
 def test_the_five_roles() -> None:

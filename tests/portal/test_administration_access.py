@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 
 ROLES: dict[str, dict[str, Any]] = {
     "uploader": {"role": "la-uploader", "la": "CAM"},

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from cld.pipeline.registry.audit import AuditProblem, ChainReport
 from cld.portal.administration import audit_log
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 
 
 def _reviewer(member: Any) -> Client:
@@ -65,7 +65,7 @@ def test_actions_read_as_their_labels(member: Any) -> None:
     client = _reviewer(member)
     actor = _marker(action="login_failed", outcome="refused")
     _, page = _page(client, actor=actor)
-    assert "<td class=\"govuk-table__cell\">Sign-in failed</td>" in page
+    assert '<td class="govuk-table__cell">Sign-in failed</td>' in page
     assert "login_failed</td>" not in page
     assert '<option value="login_failed">Sign-in failed</option>' in page
 

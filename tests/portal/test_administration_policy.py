@@ -19,7 +19,7 @@ from cld.engine.errors import GovernanceError
 from cld.governance.policy import Policy, policy_to_yaml
 from cld.pipeline.registry import Registry
 from cld.portal.administration.policy_form import MAX_POLICY_BYTES, parse_policy
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 
 CHILD_PSEUDONYMISED = "          CHILD:\n            treatment: pseudonymise"
 CHILD_KEPT = "          CHILD:\n            treatment: keep"

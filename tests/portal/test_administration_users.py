@@ -17,7 +17,7 @@ from cld.engine.errors import UsageError
 from cld.pipeline.registry.store import Event
 from cld.portal.accounts import actions
 from cld.portal.accounts.models import Membership, Token
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 
 PASSWORD = "a long enough passphrase"
 

@@ -14,7 +14,7 @@ from django.test import Client
 from platform_builders import ssda903_files
 
 from cld.portal.accounts.models import Token
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 
 ENDPOINTS = [
     ("post", "/api/v1/uploads"),

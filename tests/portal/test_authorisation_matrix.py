@@ -17,7 +17,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cld.portal.accounts.models import Token
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 from cld.portal.hub.files import output_files
 
 PEOPLE: dict[str, dict[str, Any]] = {

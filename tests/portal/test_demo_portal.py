@@ -10,7 +10,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from cld.portal.accounts.roles import ROLES
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 from cld.portal.demo_accounts import demo_accounts
 
 BANNER = "The second factor (TOTP) is switched off in this demo"

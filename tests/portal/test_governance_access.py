@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from cld.portal.audit import data_area, registry
+from cld.portal.data_area import data_area, registry
 
 ROLES: dict[str, dict[str, Any]] = {
     "cam-governance": {"role": "la-governance", "la": "CAM"},

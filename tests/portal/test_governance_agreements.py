@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from cld.pipeline.signed_documents import MAX_BYTES, PARTIAL, document_path
-from cld.portal.audit import data_area, registry
+from cld.portal.data_area import data_area, registry
 
 PDF = (
     b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n"

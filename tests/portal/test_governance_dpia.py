@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cld.governance.agreements import DpiaStatus
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 

@@ -24,7 +24,7 @@ from cld.governance.agreements import (
     no_dpia,
 )
 from cld.pipeline.registry.store import SessionRecord
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 from cld.portal.hub import dashboard, figures
 
 DAY = dt.date(2025, 6, 1)

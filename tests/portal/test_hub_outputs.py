@@ -19,7 +19,7 @@ from platform_builders import allow
 from cld.pipeline.outputs.build import build_outputs
 from cld.portal.accounts.permissions import can_do
 from cld.portal.accounts.roles import Permission
-from cld.portal.audit import data_area, registry
+from cld.portal.data_area import data_area, registry
 from cld.portal.hub import files
 
 CONTENT_TYPES = {

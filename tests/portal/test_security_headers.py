@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cld.portal.accounts.models import Token
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 from cld.portal.hub.files import output_files
 
 

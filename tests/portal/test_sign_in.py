@@ -12,7 +12,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 
 PASSWORD = "correct horse battery staple"
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from cld.cli import users_command
 from cld.engine.errors import UsageError
 from cld.portal.accounts.models import Token
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 
 OUTPUTS = "/api/v1/outputs/pan"
 

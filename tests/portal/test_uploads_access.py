@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from cld.portal.audit import data_area, registry
+from cld.portal.data_area import data_area, registry
 from cld.portal.uploads.models import Upload
 
 SESSION_PAGES = ("session", "session-issues-csv", "session-issues-xlsx")

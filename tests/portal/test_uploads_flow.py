@@ -14,7 +14,7 @@ from django.urls import reverse
 from platform_builders import ssda903_files
 
 from cld.cli.app import run
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 from cld.portal.uploads import jobs
 from cld.portal.uploads.models import Upload
 

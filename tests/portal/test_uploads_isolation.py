@@ -17,7 +17,7 @@ from django.test import Client
 
 from cld.pipeline.registry.store import now
 from cld.portal.accounts.models import Token
-from cld.portal.audit import data_area, registry
+from cld.portal.data_area import data_area, registry
 from cld.portal.uploads import jobs, receive
 from cld.portal.uploads.jobs import start_worker, stop_worker, submit, upload_folder
 from cld.portal.uploads.models import Upload

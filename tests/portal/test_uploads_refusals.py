@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 from cld.portal.uploads.jobs import submit
 from cld.portal.uploads.models import Upload
 from cld.portal.uploads.receive import PORTAL_INCOMING, UploadRefused, safe_name

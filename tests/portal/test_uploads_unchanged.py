@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cld.cli.app import run
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 from cld.portal.uploads import jobs
 from cld.portal.uploads.models import Upload
 

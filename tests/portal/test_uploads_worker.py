@@ -16,7 +16,7 @@ import upload_children
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cld.engine.errors import UsageError
-from cld.portal.audit import data_area, registry
+from cld.portal.data_area import data_area, registry
 from cld.portal.uploads import jobs
 from cld.portal.uploads.jobs import (
     session_status,

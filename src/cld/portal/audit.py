@@ -5,21 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest
 
-from cld.pipeline.data_area import DataArea, open_data_area
-from cld.pipeline.registry import Registry, open_registry
 from cld.pipeline.registry.audit import Outcome
-
-
-def data_area() -> DataArea:
-    return open_data_area(settings.CLD_DATA_DIR)
-
-
-def registry() -> Registry:
-    """The registry of the portal's data area (or of ``DATABASE_URL``)."""
-    return open_registry(data_area().registry_file)
+from cld.portal.data_area import registry
 
 
 def client_ip(request: HttpRequest | None) -> str | None:

@@ -28,7 +28,7 @@ from platform_builders import ssda903_files
 from playwright.sync_api import Download, Locator, Page, expect
 
 from cld.engine.years import find_year
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 
 pytestmark = pytest.mark.functional
 

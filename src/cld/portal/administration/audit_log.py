@@ -27,7 +27,8 @@ from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.accounts.roles import Permission
 from cld.portal.administration.forms import AuditFilterForm
-from cld.portal.audit import record, registry
+from cld.portal.audit import record
+from cld.portal.data_area import registry
 
 AUDIT_PAGE = "portal/administration/audit_log.html"
 PAGE_SIZE = 50

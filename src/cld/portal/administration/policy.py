@@ -19,7 +19,8 @@ from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.roles import Permission
 from cld.portal.administration.policy_form import MAX_POLICY_BYTES, PolicyForm
-from cld.portal.audit import client_ip, record, registry
+from cld.portal.audit import client_ip, record
+from cld.portal.data_area import registry
 
 
 @requires(Permission.ADMINISTER)

@@ -27,7 +27,8 @@ from cld.portal.administration.forms import (
     DeactivateForm,
     ReactivateForm,
 )
-from cld.portal.audit import client_ip, registry
+from cld.portal.audit import client_ip
+from cld.portal.data_area import registry
 
 USER_PAGE = "portal/administration/user.html"
 

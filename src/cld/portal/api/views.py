@@ -22,7 +22,8 @@ from cld.portal.accounts.roles import Permission
 from cld.portal.api.auth import api_public, api_requires, problem
 from cld.portal.api.openapi import document
 from cld.portal.api.paging import BadPage, page_links, page_request
-from cld.portal.audit import client_ip, data_area, registry
+from cld.portal.audit import client_ip
+from cld.portal.data_area import data_area, registry
 from cld.portal.errors import record_refusal
 from cld.portal.hub import files
 from cld.portal.uploads import jobs

@@ -25,7 +25,8 @@ from cld.pipeline.signed_documents import Rejection
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.accounts.roles import Permission, Scope, role_named
-from cld.portal.audit import client_ip, data_area, registry
+from cld.portal.audit import client_ip
+from cld.portal.data_area import data_area, registry
 from cld.portal.governance.forms import DOCUMENT_MESSAGES, SignForm
 from cld.portal.governance.status import (
     AGREEMENT_TAGS,

@@ -23,7 +23,8 @@ from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.access import requires, signed_in
 from cld.portal.accounts.permissions import can_do
 from cld.portal.accounts.roles import Permission
-from cld.portal.audit import client_ip, record, registry
+from cld.portal.audit import client_ip, record
+from cld.portal.data_area import registry
 from cld.portal.governance.forms import CoversForm, ReturnForm
 from cld.portal.governance.status import (
     DPIA_TAGS,

@@ -27,7 +27,8 @@ from cld.pipeline.publish import refresh_output
 from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.snapshot_leases import held
 from cld.portal.accounts.permissions import membership_of
-from cld.portal.audit import data_area, record, registry
+from cld.portal.audit import record
+from cld.portal.data_area import data_area, registry
 
 USE_CASE_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 """A use case's name, as the policy allows it."""

@@ -23,7 +23,7 @@ from cld.pipeline.registry import Registry
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import can_see_use_case
 from cld.portal.accounts.roles import Permission
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 from cld.portal.errors import not_found
 from cld.portal.hub import dashboard, figures, files
 

@@ -10,7 +10,7 @@ from cld.engine.errors import UsageError
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import check_see_authority
 from cld.portal.accounts.roles import Permission
-from cld.portal.audit import data_area, registry
+from cld.portal.data_area import data_area, registry
 from cld.portal.sharing import shared_tables
 
 

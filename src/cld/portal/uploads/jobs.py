@@ -65,7 +65,7 @@ from cld.pipeline.session_report import (
     stored_reports_by_checksum,
 )
 from cld.pipeline.upload_steps import SessionJob, run_session
-from cld.portal.audit import data_area, registry
+from cld.portal.data_area import data_area, registry
 from cld.portal.uploads.models import Upload
 from cld.portal.uploads.receive import portal_incoming, receive
 

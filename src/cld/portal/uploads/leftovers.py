@@ -13,7 +13,7 @@ from cld.pipeline.leftovers import (
     find_leftovers,
     remove_leftovers,
 )
-from cld.portal.audit import data_area, registry
+from cld.portal.data_area import data_area, registry
 from cld.portal.uploads.models import Upload
 
 logger = logging.getLogger(__name__)

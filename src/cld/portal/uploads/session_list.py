@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from cld.pipeline.registry.store import SessionRecord
 from cld.portal.accounts.permissions import can_see_authority, membership_of
 from cld.portal.accounts.roles import Scope, role_named
-from cld.portal.audit import registry
+from cld.portal.data_area import registry
 from cld.portal.errors import not_found
 from cld.portal.uploads.jobs import (
     FINISHED,

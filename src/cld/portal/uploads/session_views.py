@@ -21,7 +21,8 @@ from cld.pipeline.session_report import (
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import can_do, membership_of
 from cld.portal.accounts.roles import Permission, Scope, role_named
-from cld.portal.audit import data_area, record
+from cld.portal.audit import record
+from cld.portal.data_area import data_area
 from cld.portal.uploads.forms import IssueFilterForm
 from cld.portal.uploads.issue_table import (
     SORTABLE,

@@ -27,7 +27,8 @@ from cld.pipeline.session_report import stored_files
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.accounts.roles import Permission, Scope, role_named
-from cld.portal.audit import client_ip, data_area, registry
+from cld.portal.audit import client_ip
+from cld.portal.data_area import data_area, registry
 from cld.portal.uploads.forms import UploadForAnyForm, UploadForm
 from cld.portal.uploads.jobs import FINISHED, SessionInfo, display_name, submit
 from cld.portal.uploads.receive import UploadRefused, capped_body
