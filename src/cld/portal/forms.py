@@ -32,6 +32,31 @@ class Checkboxes(forms.CheckboxSelectMultiple):
         return super().id_for_label(id_, "0" if index is None else index)
 
 
+def reason_field(
+    label: str,
+    *,
+    longest: int,
+    rows: int,
+    hint: str = "",
+    required: str | None = None,
+    too_long: str | None = None,
+) -> forms.CharField:
+    """A text box for why something is done (kept in the record): at most
+    ``longest`` characters; ``required`` is the message when it is left empty
+    (optional without it); ``too_long`` the message when it is too long."""
+    messages = {"max_length": too_long or f"Say why in at most {longest} characters"}
+    if required:
+        messages["required"] = required
+    return forms.CharField(
+        label=label,
+        required=required is not None,
+        max_length=longest,
+        help_text=hint,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        error_messages=messages,
+    )
+
+
 class GovukForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

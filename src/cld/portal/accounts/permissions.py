@@ -4,6 +4,7 @@ an inactive account or an anonymous visitor may do nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -38,17 +39,21 @@ def check_do(user: Any, permission: Permission) -> None:
         raise PermissionDenied(f"needs {permission}")
 
 
+def _sees(user: Any, scope: Scope, within: Callable[[Membership], bool]) -> bool:
+    """Platform roles see everything; a role of ``scope`` sees what ``within``
+    admits of its membership; any other role, and no membership, nothing."""
+    membership = membership_of(user)
+    if membership is None:
+        return False
+    held = role_named(membership.role).scope
+    return held is Scope.PLATFORM or (held is scope and within(membership))
+
+
 def can_see_authority(user: Any, la: str) -> bool:
     """The user may see authority ``la``'s own data (sessions, issue reports, what
     it shared): LA roles only their own authority, hub analysts none, IG reviewers
     and admins every one."""
-    membership = membership_of(user)
-    if membership is None:
-        return False
-    scope = role_named(membership.role).scope
-    if scope is Scope.PLATFORM:
-        return True
-    return scope is Scope.AUTHORITY and bool(membership.la) and membership.la == la
+    return _sees(user, Scope.AUTHORITY, lambda m: bool(m.la) and m.la == la)
 
 
 def check_see_authority(user: Any, la: str) -> None:
@@ -61,13 +66,7 @@ def can_see_use_case(user: Any, use_case: str) -> bool:
     use cases they are approved for; IG reviewers and admins all. LA roles see
     what their own authority sent to it (:func:`can_see_authority`), not the
     pooled outputs."""
-    membership = membership_of(user)
-    if membership is None:
-        return False
-    scope = role_named(membership.role).scope
-    if scope is Scope.PLATFORM:
-        return True
-    return scope is Scope.USE_CASES and use_case in (membership.use_cases or [])
+    return _sees(user, Scope.USE_CASES, lambda m: use_case in (m.use_cases or []))
 
 
 def check_see_use_case(user: Any, use_case: str) -> None:

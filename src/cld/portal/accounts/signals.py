@@ -39,12 +39,25 @@ def _failed(
     request: HttpRequest | None = None,
     **_: Any,
 ) -> None:
-    attempted = str(credentials.get("username") or "")[:150]
-    record(
+    record_refused_sign_in(
         request,
         AuditAction.LOGIN_FAILED,
-        by=attempted or "anonymous",
-        detail={"reason": "bad username or password"},
+        attempted=credentials.get("username"),
+        reason="bad username or password",
+    )
+
+
+def record_refused_sign_in(
+    request: HttpRequest | None, action: AuditAction, *, attempted: Any, reason: str
+) -> None:
+    """Record a refused sign-in under the username given (cut to Django's longest,
+    "anonymous" when none), whether or not that account exists."""
+    by = str(attempted or "")[:150]
+    record(
+        request,
+        action,
+        by=by or "anonymous",
+        detail={"reason": reason},
         outcome=Outcome.REFUSED,
     )
 

@@ -11,11 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from cld.pipeline.registry.audit import Outcome
 from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.access import public, signed_in
 from cld.portal.accounts.forms import SignInForm
-from cld.portal.audit import record
+from cld.portal.accounts.signals import record_refused_sign_in
 
 sign_in = public(
     LoginView.as_view(
@@ -40,12 +39,10 @@ def locked_out(
 ) -> HttpResponse:
     """django-axes' lockout response: 429, a plain page, and a refused record."""
     given = (credentials or {}).get("username") or request.POST.get("username")
-    attempted = str(given or "")[:150]
-    record(
+    record_refused_sign_in(
         request,
         AuditAction.LOGIN_LOCKED_OUT,
-        by=attempted or "anonymous",
-        detail={"reason": "too many failed sign-ins from this address"},
-        outcome=Outcome.REFUSED,
+        attempted=given,
+        reason="too many failed sign-ins from this address",
     )
     return render(request, "accounts/locked_out.html", status=429)

@@ -19,7 +19,7 @@ from cld.governance.authorities import Authority
 from cld.pipeline.registry.audit import Outcome
 from cld.pipeline.registry.audit_actions import action_label
 from cld.portal.accounts.roles import ROLES, Scope
-from cld.portal.forms import Checkboxes, GovukForm
+from cld.portal.forms import Checkboxes, GovukForm, reason_field
 
 ISO_DATE = "%Y-%m-%d"
 
@@ -246,13 +246,11 @@ class AddUserForm(MembershipForm):
 
 
 class ChangeUserForm(MembershipForm):
-    reason = forms.CharField(
-        label="Why",
-        required=False,
-        max_length=1000,
-        help_text="Needed when the role changes; recorded in the audit log.",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"max_length": "Say why in at most 1000 characters"},
+    reason = reason_field(
+        "Why",
+        longest=1000,
+        rows=2,
+        hint="Needed when the role changes; recorded in the audit log.",
     )
 
     def __init__(self, *args: Any, role_before: str | None, **kwargs: Any) -> None:
@@ -268,23 +266,16 @@ class ChangeUserForm(MembershipForm):
 
 
 class DeactivateForm(GovukForm):
-    deactivate_reason = forms.CharField(
-        label="Why deactivate the account",
-        max_length=1000,
-        help_text="Recorded in the audit log.",
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={
-            "required": "Enter why the account is deactivated",
-            "max_length": "Say why in at most 1000 characters",
-        },
+    deactivate_reason = reason_field(
+        "Why deactivate the account",
+        longest=1000,
+        rows=2,
+        hint="Recorded in the audit log.",
+        required="Enter why the account is deactivated",
     )
 
 
 class ReactivateForm(GovukForm):
-    reactivate_reason = forms.CharField(
-        label="Why reactivate the account (optional)",
-        required=False,
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        error_messages={"max_length": "Say why in at most 1000 characters"},
+    reactivate_reason = reason_field(
+        "Why reactivate the account (optional)", longest=1000, rows=2
     )

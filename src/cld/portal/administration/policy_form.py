@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from cld.engine.errors import PolicyError
 from cld.governance.policy import Policy, policy_from_document
 from cld.pipeline.registry.store import PolicyVersion
-from cld.portal.forms import GovukForm
+from cld.portal.forms import GovukForm, reason_field
 
 MAX_POLICY_BYTES = 256 * 1024
 """The largest policy document read (the default policy is about 34 KB)."""
@@ -112,13 +112,11 @@ class PolicyForm(GovukForm):
         help_text="When you upload a file, it is used instead of the text above.",
         widget=forms.FileInput(attrs={"accept": ".yaml,.yml,application/yaml"}),
     )
-    reason = forms.CharField(
-        label="Why the policy changes",
-        required=False,
-        max_length=2000,
-        help_text="Recorded with the new version and in the audit log.",
-        widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"max_length": "Say why in at most 2000 characters"},
+    reason = reason_field(
+        "Why the policy changes",
+        longest=2000,
+        rows=3,
+        hint="Recorded with the new version and in the audit log.",
     )
     base_version = forms.IntegerField(
         widget=forms.HiddenInput,

@@ -49,13 +49,7 @@ def uploads(request: HttpRequest) -> HttpResponseBase:
         with capped_body(request, data_area()):
             upload = _submitted(request)
     except UploadRefused as refused:
-        record_upload_refused(
-            request,
-            reason=refused.message,
-            status=refused.status,
-            door="api",
-            la=refused.la,
-        )
+        record_upload_refused(request, refused, door="api")
         return problem(refused.status, refused.message)
     return JsonResponse(
         {

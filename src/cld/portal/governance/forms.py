@@ -13,7 +13,7 @@ from django import forms
 from django.forms import BoundField
 
 from cld.pipeline.signed_documents import MAX_BYTES, Rejection, size_text
-from cld.portal.forms import Checkboxes, GovukForm
+from cld.portal.forms import Checkboxes, GovukForm, reason_field
 from cld.portal.governance.upload import ReceivedPdfUpload
 
 PARTS = ("day", "month", "year")
@@ -274,16 +274,14 @@ class CoversForm(GovukForm):
 class ReturnForm(GovukForm):
     """An IG reviewer returns a DPIA to its authority, saying why."""
 
-    reason = forms.CharField(
-        label="Why it is returned",
-        help_text="The authority's governance officer sees this on their DPIA page: "
+    reason = reason_field(
+        "Why it is returned",
+        longest=2000,
+        rows=5,
+        hint="The authority's governance officer sees this on their DPIA page: "
         "say what to change.",
-        max_length=2000,
-        error_messages={
-            "required": "Enter why the DPIA is returned",
-            "max_length": "Reason must be 2000 characters or fewer",
-        },
-        widget=forms.Textarea(attrs={"rows": 5}),
+        required="Enter why the DPIA is returned",
+        too_long="Reason must be 2000 characters or fewer",
     )
 
     def clean_reason(self) -> str:

@@ -14,27 +14,27 @@ from cld.pipeline.registry.audit import Outcome
 from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.audit import record
+from cld.portal.uploads.receive import UploadRefused
 
 Door = Literal["form", "api"]
 
 
 def record_upload_refused(
-    request: HttpRequest,
-    *,
-    reason: str,
-    status: int,
-    door: Door,
-    la: str | None = None,
+    request: HttpRequest, refused: UploadRefused, *, door: Door
 ) -> None:
-    """Record that ``request``'s upload was refused with ``status`` because of
-    ``reason``; ``la`` is the authority it was for (else the person's own)."""
+    """Record that ``request``'s upload was refused: ``refused``'s message, HTTP
+    status and authority (else the person's own), and the door it came through."""
     membership = membership_of(request.user)
     own = (membership.la or None) if membership else None
     record(
         request,
         AuditAction.UPLOAD_REFUSED,
         by=request.user.get_username(),
-        la=la or own,
-        detail={"reason": reason[:500], "status": status, "door": door},
+        la=refused.la or own,
+        detail={
+            "reason": refused.message[:500],
+            "status": refused.status,
+            "door": door,
+        },
         outcome=Outcome.REFUSED,
     )

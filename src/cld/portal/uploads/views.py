@@ -86,15 +86,13 @@ def upload(request: HttpRequest) -> HttpResponseBase:
 def _submit(request: HttpRequest) -> HttpResponseBase:
     form = _form_for(request, request.POST, request.FILES)
     if not form.is_valid():
-        reasons = [str(e) for errors in form.errors.values() for e in errors]
-        record_upload_refused(
-            request, reason="; ".join(reasons), status=400, door="form"
-        )
+        reasons = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        record_upload_refused(request, UploadRefused(reasons), door="form")
         return _page(request, form, status=400)
     try:
         authority = _authority(request, form)
     except UsageError as unknown:  # an authority the registry does not have
-        record_upload_refused(request, reason=str(unknown), status=400, door="form")
+        record_upload_refused(request, UploadRefused(str(unknown)), door="form")
         form.add_error(
             "authority" if "authority" in form.fields else None, str(unknown)
         )
@@ -118,13 +116,7 @@ def _submit(request: HttpRequest) -> HttpResponseBase:
 def _refused(
     request: HttpRequest, form: UploadForm, refused: UploadRefused
 ) -> HttpResponse:
-    record_upload_refused(
-        request,
-        reason=refused.message,
-        status=refused.status,
-        door="form",
-        la=refused.la,
-    )
+    record_upload_refused(request, refused, door="form")
     form.refuse(refused.message)
     return _page(request, form, status=refused.status)
 
