@@ -1,5 +1,6 @@
-"""The web portal (Django): accounts and roles, pages, and later uploads, reports,
-dashboards, downloads and the API. Views stay thin: they check a permission and
+"""The web portal (Django): accounts and roles, uploads and their issue reports,
+agreements and DPIAs, the hub's dashboard and downloads, administration (users,
+policy, the audit log) and the API. Views stay thin: they check a permission and
 call ``cld.pipeline``."""
 
 from __future__ import annotations
