@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -62,10 +61,3 @@ def validate_path(
         )
     except OSError as exc:
         return FileReport(file=str(path), error=f"could not be opened: {exc.strerror}")
-
-
-def validate_paths(
-    paths: Iterable[Path], *, year: int | None = None, la: str | None = None
-) -> Iterator[FileReport]:
-    for path in paths:
-        yield validate_path(path, year=year, la=la)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from cld.portal.accounts.roles import ROLES, Role, role_named
+from cld.portal.accounts.roles import ROLES
 from cld.portal.accounts.token_lifetime import DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS
 
 
@@ -30,10 +30,6 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.role}{' ' + self.la if self.la else ''})"
-
-    @property
-    def role_class(self) -> type[Role]:
-        return role_named(self.role)
 
 
 def token_digest(secret: str) -> str:

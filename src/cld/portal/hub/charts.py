@@ -24,7 +24,6 @@ from html import escape
 
 WIDTH = 640
 INK = "#0b0c0c"
-MUTED = "#505a5f"
 GRID = "#b1b4b6"
 BAR = "#1d70b8"
 FONT_SIZE = 14
