@@ -38,7 +38,12 @@ from pathlib import Path
 from typing import Any
 
 from cld.engine.errors import UsageError
-from cld.pipeline.atomic import point_link, sha256_of, write_bytes_atomically
+from cld.pipeline.atomic import (
+    link_or_copy,
+    point_link,
+    sha256_of,
+    write_bytes_atomically,
+)
 from cld.pipeline.snapshot_leases import held, switching
 from cld.pipeline.storage.location import open_filesystem
 
@@ -173,7 +178,7 @@ class RemoteArea:
                     local.parent.mkdir(parents=True, exist_ok=True)
                     before = old_files.get(rel)
                     if old and before and before["sha256"] == entry["sha256"]:
-                        os.link(old / rel, local)
+                        link_or_copy(old / rel, local)
                     else:
                         self._fetch(entry, local)
                 building.mkdir(parents=True, exist_ok=True)
