@@ -12,15 +12,14 @@ import dagster as dg
 
 from cld.engine.issues import Severity
 from cld.pipeline.drop_zone import WaitingFile
-from cld.pipeline.manifest import read_manifest
 from cld.pipeline.outputs.build import UseCaseOutput
+from cld.pipeline.outputs.outputs_manifest import OutputsManifest, read_outputs_manifest
+from cld.pipeline.outputs.summaries import CHILD_LEVEL as CHILD_LEVEL
+from cld.pipeline.outputs.summaries import REPORT as REPORT
 from cld.pipeline.retention import RetentionResult
 from cld.pipeline.session import SessionResult
 
 Metadata = dict[str, dg.MetadataValue[Any]]
-CHILD_LEVEL = "child-level"
-REPORT = "report"
-"""The kinds of table :func:`cld.pipeline.outputs.build.build_outputs` writes."""
 
 
 def _name(file: str) -> str:
@@ -62,7 +61,7 @@ def session_metadata(
 
 def output_metadata(result: UseCaseOutput, kind: str) -> Metadata:
     """The child-level (pooled) or the report tables of one use case's build."""
-    manifest = read_manifest(result.folder)
+    manifest = _manifest_of(result)
     tables = {n: t for n, t in sorted(result.tables.items()) if t.kind == kind}
     metadata: Metadata = {
         "rows": dg.MetadataValue.json({n: t.rows for n, t in tables.items()}),
@@ -71,21 +70,28 @@ def output_metadata(result: UseCaseOutput, kind: str) -> Metadata:
         "years": dg.MetadataValue.json(
             sorted({y for t in tables.values() for y in t.years})
         ),
-        "policy_version": dg.MetadataValue.int(int(manifest["policy"]["version"])),
+        "policy_version": dg.MetadataValue.int(manifest.policy.version),
         "build": dg.MetadataValue.text(
             "rebuilt" if result.rebuilt else "kept (nothing new since the last build)"
         ),
         "folder": dg.MetadataValue.path(str(result.folder)),
     }
     if kind == REPORT:
-        metadata["disclosure"] = dg.MetadataValue.text(manifest["disclosure"]["rule"])
+        metadata["disclosure"] = dg.MetadataValue.text(manifest.disclosure.rule)
     return metadata
 
 
 def output_version(result: UseCaseOutput) -> dg.DataVersion:
     """What the build depends on (its manifest's fingerprint): unchanged when the
     build was kept."""
-    return dg.DataVersion(str(read_manifest(result.folder)["fingerprint"]))
+    return dg.DataVersion(_manifest_of(result).fingerprint)
+
+
+def _manifest_of(result: UseCaseOutput) -> OutputsManifest:
+    manifest = read_outputs_manifest(result.folder)
+    if manifest is None:
+        raise FileNotFoundError(f"{result.folder} has no build manifest")
+    return manifest
 
 
 def retention_metadata(

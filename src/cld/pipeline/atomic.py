@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,21 @@ def point_link(link: Path, target: Path) -> None:
     pending.unlink(missing_ok=True)
     os.symlink(os.path.relpath(target, link.parent), pending)
     os.replace(pending, link)
+
+
+def link_or_copy(source: Path, target: Path) -> Path:
+    """Put ``source``'s file at ``target`` (its folder made if need be; a file
+    there replaced): a hard link, so no byte is copied, or a copy where the file
+    system refuses one (another file system, links not allowed). The one way the
+    platform puts a file it already has in a second place (a snapshot's unchanged
+    files, a pooled table another use case made, a mirror's unchanged file)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+    return target
 
 
 def write_bytes_atomically(target: Path, data: bytes) -> Path:

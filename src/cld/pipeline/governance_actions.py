@@ -13,6 +13,7 @@ import datetime as dt
 from cld.governance.agreements import Agreement
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.publish import current_files, la_lock, publish
+from cld.pipeline.published_path import PublishedPath
 from cld.pipeline.registry.store import Registry
 
 
@@ -89,9 +90,9 @@ def withdraw_year(
 def _is_table_of(rel: str, dataset: str, year: int, table: str | None) -> bool:
     """Whether the published path ``rel`` (``<use case>/<dataset>/<year>/<table>
     .parquet``) is of ``dataset`` and ``year`` (and ``table``, if given)."""
-    parts = rel.split("/")
+    found = PublishedPath.parse(rel)
     return (
-        len(parts) == 4
-        and parts[1:3] == [dataset, str(year)]
-        and (table is None or parts[3] == f"{table}.parquet")
+        found is not None
+        and (found.dataset, found.year) == (dataset, year)
+        and (table is None or found.table == table)
     )

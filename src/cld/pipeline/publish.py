@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from cld.pipeline.atomic import point_link
+from cld.pipeline.atomic import link_or_copy, point_link
 from cld.pipeline.data_area import LOCKS, SNAPSHOTS, DataArea
 from cld.pipeline.registry.locks import database_lock
 from cld.pipeline.snapshot_leases import held, linked, sweep, switching
@@ -171,9 +171,9 @@ def switch_snapshot(
                     rel == p or rel.startswith(p + "/") for p in prefixes
                 ):
                     continue
-                _link(path, building / rel)
+                link_or_copy(path, building / rel)
             for rel, path in added.items():
-                _link(path, building / rel)
+                link_or_copy(path, building / rel)
             building.mkdir(parents=True, exist_ok=True)  # an empty one is one too
             os.rename(building, new)
             if on_built is not None:
@@ -187,11 +187,3 @@ def switch_snapshot(
         point_link(link, new)  # the switch: one rename
     # letting go of ``old`` above removed it, unless another reader holds it
     return new
-
-
-def _link(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:  # another file system, or links not allowed: copy
-        shutil.copy2(source, target)

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from cld.engine.spec.load import dataset_names, load_spec, year_range
 from cld.governance.agreements import add_years
@@ -31,6 +31,7 @@ from cld.pipeline.data_area import DataArea
 from cld.pipeline.leftovers import find_leftovers, remove_leftovers
 from cld.pipeline.manifest import MANIFEST, read_manifest
 from cld.pipeline.publish import current_files, la_lock, publish
+from cld.pipeline.published_path import PublishedPath
 from cld.pipeline.registry.store import Registry
 
 LEFTOVER_AGE = dt.timedelta(days=1)
@@ -53,7 +54,7 @@ class RetentionResult:
     leftovers: dict[str, int] = field(default_factory=dict)
     """Files of crashed uploads and sessions removed, per kind of leftover."""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {
             "tables": self.tables,
             "sessions": self.sessions,
@@ -63,17 +64,40 @@ class RetentionResult:
 
 def table_expired(rel: str, policy: Policy, today: dt.date) -> bool:
     """Whether ``<use case>/<dataset>/<year>/<table>.parquet`` is past keeping."""
-    parts = rel.split("/")
-    if len(parts) != 4 or parts[0] not in policy.use_cases or not parts[2].isdigit():
+    table = PublishedPath.parse(rel)
+    if table is None or table.use_case not in policy.use_cases:
         return True  # nothing in the policy allows keeping it
-    use_case, dataset, year = parts[0], parts[1], int(parts[2])
-    keep = policy.use_cases[use_case].retention_years
-    return add_years(collection_end(dataset, year), keep) < today
+    keep = policy.use_cases[table.use_case].retention_years
+    return add_years(collection_end(table.dataset, table.year), keep) < today
 
 
-def session_expired(manifest: dict[str, Any], policy: Policy, today: dt.date) -> bool:
-    received = dt.datetime.fromisoformat(manifest["received_at"]).date()
-    fed = {p["use_case"] for p in manifest.get("published", [])}
+@dataclass(frozen=True)
+class ArchivedSession:
+    """What retention reads of a session's manifest: the day it was received
+    and the use cases it published to."""
+
+    received: dt.date
+    fed: frozenset[str]
+
+    @classmethod
+    def of(cls, manifest: Mapping[str, object]) -> ArchivedSession:
+        """From the session's manifest (:class:`ValueError`: not a session's)."""
+        received, published = manifest.get("received_at"), manifest.get("published")
+        if not isinstance(received, str):
+            raise ValueError("a session's manifest says when it was received")
+        entries = published if isinstance(published, list) else []
+        return cls(
+            dt.datetime.fromisoformat(received).date(),
+            frozenset(
+                str(entry["use_case"])
+                for entry in entries
+                if isinstance(entry, Mapping)
+            ),
+        )
+
+
+def session_expired(session: ArchivedSession, policy: Policy, today: dt.date) -> bool:
+    received, fed = session.received, session.fed
     years = [policy.use_cases[u].retention_years for u in fed if u in policy.use_cases]
     if years:
         return add_years(received, max(years)) < today
@@ -118,10 +142,12 @@ def apply_retention(
                 if name.startswith("."):
                     continue
                 try:
-                    manifest = read_manifest(area.fetch_file(session / MANIFEST).parent)
+                    archived = ArchivedSession.of(
+                        read_manifest(area.fetch_file(session / MANIFEST).parent)
+                    )
                 except (OSError, ValueError):
                     continue  # not a finished session: never deleted blind
-                if session_expired(manifest, policy, today):
+                if session_expired(archived, policy, today):
                     if not dry_run:
                         shutil.rmtree(session, ignore_errors=True)
                         area.forget(session)

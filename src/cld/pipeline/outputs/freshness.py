@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from cld.pipeline.data_area import DataArea
+from cld.pipeline.outputs.outputs_manifest import OutputsManifest
 from cld.pipeline.publish import current_snapshot, refresh_current
 from cld.pipeline.registry import Registry
 
@@ -35,7 +35,7 @@ class Freshness:
     def up_to_date(self) -> bool:
         return self.built and not self.reasons
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> dict[str, object]:
         return {"up_to_date": self.up_to_date, "reasons": list(self.reasons)}
 
 
@@ -43,7 +43,7 @@ def freshness(
     area: DataArea,
     registry: Registry,
     use_case: str,
-    manifest: Mapping[str, Any] | None,
+    manifest: OutputsManifest | None,
     *,
     today: dt.date | None = None,
 ) -> Freshness:
@@ -56,11 +56,10 @@ def freshness(
     version, _ = registry.policy()
     permissions = registry.all_permissions(day)
     now_in = {la for la, p in permissions.items() if p.allows(use_case)}
-    built_from = [str(la) for la in manifest.get("las") or []]
+    built_from = list(manifest.las)
     reasons: list[str] = []
-    built_policy = (manifest.get("policy") or {}).get("sha256")
-    if built_policy != version.sha256:
-        made = (manifest.get("policy") or {}).get("version")
+    if manifest.policy.sha256 != version.sha256:
+        made = manifest.policy.version
         reasons.append(
             f"the policy has changed since they were built (they follow version "
             f"{made}; version {version.version} is in force)"
@@ -90,12 +89,12 @@ def freshness(
 
 
 def _changed(
-    area: DataArea, manifest: Mapping[str, Any], las: Sequence[str]
+    area: DataArea, manifest: OutputsManifest, las: Sequence[str]
 ) -> list[str]:
     """The authorities of ``las`` whose published snapshot is no longer the one the
     build read (a manifest from before snapshots were recorded: none)."""
-    built = manifest.get("snapshots")
-    if not isinstance(built, Mapping):
+    built = manifest.snapshots
+    if built is None:
         return []
     changed = []
     for la in las:

@@ -21,6 +21,7 @@ import polars as pl
 
 from cld.engine.pooling import pool_years, repair_episodes
 from cld.engine.spec.load import load_spec, year_range
+from cld.pipeline.published_path import PublishedPath
 
 READERS = 4
 """Files read, or pieces pooled, at once (Polars releases the GIL while it
@@ -28,6 +29,20 @@ works)."""
 PIECE_BYTES = 2 << 20
 """About how many bytes of Parquet files (about 150,000 rows of a table) are pooled
 in one piece: the files' sizes on disk, so no file is opened to size a piece."""
+
+
+@dataclass(frozen=True)
+class PublishedFile:
+    """One authority's published table: where it sits under ``current/<LA>/``
+    and its file (in the snapshot read)."""
+
+    la: str
+    path: PublishedPath
+    file: Path
+
+    def __str__(self) -> str:
+        """``<LA>/<use case>/<dataset>/<year>/<table>.parquet``."""
+        return f"{self.la}/{self.path.rel}"
 
 
 @dataclass(frozen=True)
@@ -39,21 +54,29 @@ class TableFiles:
     table: str
     files: dict[tuple[str, int], Path]
 
+    @property
+    def name(self) -> str:
+        """The pooled table's name in the outputs: ``<dataset>_<table>``."""
+        return f"{self.dataset}_{self.table}"
+
+    def published(self, use_case: str, year: int) -> PublishedPath:
+        """Where an authority's file of ``year`` is published for ``use_case``."""
+        return PublishedPath(use_case, self.dataset, year, self.table)
+
 
 def group_files(
-    published: Iterable[tuple[str, str, Path]], use_case: str, years: range | None
+    published: Iterable[PublishedFile], use_case: str, years: range | None
 ) -> list[TableFiles]:
-    """``published`` is (LA, path under current/<LA>/, file); keeps the use case's
-    files of the years given, grouped by dataset and table."""
+    """Keeps the use case's files of ``published`` of the years given, grouped by
+    dataset and table."""
     grouped: dict[tuple[str, str], dict[tuple[str, int], Path]] = defaultdict(dict)
-    for la, rel, path in published:
-        parts = rel.split("/")
-        if len(parts) != 4 or parts[0] != use_case or not parts[2].isdigit():
+    for one in published:
+        where = one.path
+        if where.use_case != use_case:
             continue
-        year = int(parts[2])
-        if years is not None and year not in years:
+        if years is not None and where.year not in years:
             continue
-        grouped[(parts[1], parts[3].removesuffix(".parquet"))][(la, year)] = path
+        grouped[(where.dataset, where.table)][(one.la, where.year)] = one.file
     return [
         TableFiles(dataset, table, files)
         for (dataset, table), files in sorted(grouped.items())

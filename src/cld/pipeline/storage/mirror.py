@@ -34,17 +34,23 @@ import os
 import secrets
 import shutil
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from cld.engine.errors import UsageError
-from cld.pipeline.atomic import point_link, sha256_of, write_bytes_atomically
+from cld.pipeline.atomic import (
+    link_or_copy,
+    point_link,
+    sha256_of,
+    write_bytes_atomically,
+)
 from cld.pipeline.snapshot_leases import held, switching
 from cld.pipeline.storage.location import open_filesystem
+from cld.pipeline.storage.pointer import POINTER_FORMAT, Pointer, StoredFile
 
 POINTER = "pointer.json"
 MARKER = ".cld-data-area"
-POINTER_FORMAT = 1
 LAST = ("manifest.json", "manifest.json.sha256")
 """Written last in an immutable folder: their presence says it is complete."""
 MIRROR_KEEP = dt.timedelta(days=1)
@@ -137,13 +143,12 @@ class RemoteArea:
             )
 
     # snapshots -----------------------------------------------------------
-    def read_pointer(self, link: Path) -> dict[str, Any] | None:
+    def read_pointer(self, link: Path) -> Pointer | None:
         try:
             data = self._fs.cat_file(self.key(f"{self.rel(link)}/{POINTER}"))
         except FileNotFoundError:
             return None
-        pointer: dict[str, Any] = json.loads(data)
-        return pointer
+        return Pointer.decode(data)
 
     def pull_snapshot(self, link: Path, snapshots: Path) -> None:
         """Make the mirror's ``link`` point to a local copy of the snapshot the
@@ -161,19 +166,19 @@ class RemoteArea:
                     link.unlink()
                 _pointer_copy(link).unlink(missing_ok=True)
                 return
-            target = snapshots / pointer["snapshot"]
+            target = snapshots / pointer.snapshot
             if old == target.resolve() and target.is_dir():
                 _pointer_copy(link).touch()  # up to date as of now (see prune)
                 return
             old_files = _local_pointer(link) if old is not None else {}
             building = snapshots / f".{target.name}.{secrets.token_hex(3)}.pulling"
             try:
-                for rel, entry in pointer["files"].items():
+                for rel, entry in pointer.files.items():
                     local = building / rel
                     local.parent.mkdir(parents=True, exist_ok=True)
                     before = old_files.get(rel)
-                    if old and before and before["sha256"] == entry["sha256"]:
-                        os.link(old / rel, local)
+                    if old and before and before.sha256 == entry.sha256:
+                        link_or_copy(old / rel, local)
                     else:
                         self._fetch(entry, local)
                 building.mkdir(parents=True, exist_ok=True)
@@ -192,9 +197,10 @@ class RemoteArea:
         store's pointer for ``link`` to it; then delete the objects of earlier
         snapshots that it no longer names."""
         self._fresh()
-        old = self.read_pointer(link) or {"files": {}}
-        known = {(rel, e["sha256"]): e for rel, e in old["files"].items()}
-        files: dict[str, dict[str, Any]] = {}
+        last = self.read_pointer(link)
+        old_files = last.files if last is not None else {}
+        known = {(rel, e.sha256): e for rel, e in old_files.items()}
+        files: dict[str, StoredFile] = {}
         written: list[str] = []
         try:
             for path in sorted(snapshot.rglob("*")):
@@ -204,48 +210,47 @@ class RemoteArea:
                 digest = sha256_of(path)
                 entry = known.get((rel, digest))
                 if entry is None:
-                    entry = {
-                        "key": f"{self.rel(snapshot)}/{rel}",
-                        "sha256": digest,
-                        "size": path.stat().st_size,
-                    }
-                    written.append(self.key(entry["key"]))
+                    entry = StoredFile(
+                        key=f"{self.rel(snapshot)}/{rel}",
+                        sha256=digest,
+                        size=path.stat().st_size,
+                    )
+                    written.append(self.key(entry.key))
                     self._fs.put_file(str(path), written[-1])
                 files[rel] = entry
-            pointer = {
-                "format": POINTER_FORMAT,
-                "snapshot": snapshot.name,
-                "written_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-                "files": files,
-            }
-            data = json.dumps(pointer, indent=1, sort_keys=True).encode()
+            pointer = Pointer(
+                snapshot=snapshot.name,
+                written_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                files=files,
+            )
+            data = pointer.encode(indent=1)
             self._fs.pipe(self.key(f"{self.rel(link)}/{POINTER}"), data)  # switch
         except BaseException:
             if written:  # the pointer still names the old snapshot: drop the new
                 self._fs.rm(written)
             raise
         _save_local_pointer(link, pointer)
-        named = {e["key"] for e in files.values()}
+        named = {e.key for e in files.values()}
         stale = sorted(
-            self.key(e["key"]) for e in old["files"].values() if e["key"] not in named
+            self.key(e.key) for e in old_files.values() if e.key not in named
         )
         if stale:
             self._fs.rm(stale)
 
-    def _fetch(self, entry: dict[str, Any], local: Path) -> None:
+    def _fetch(self, entry: StoredFile, local: Path) -> None:
         """Fetch one object to ``local``, refusing it if its sha256 differs."""
         partial = local.parent / f".{local.name}.{secrets.token_hex(3)}.partial"
         try:
-            self._fs.get_file(self.key(entry["key"]), str(partial))
-            if sha256_of(partial) != entry["sha256"]:
+            self._fs.get_file(self.key(entry.key), str(partial))
+            if sha256_of(partial) != entry.sha256:
                 raise ObjectStoreError(
-                    f"{self.url}/{entry['key']} does not match the sha256 its "
+                    f"{self.url}/{entry.key} does not match the sha256 its "
                     "pointer gives; it was changed or damaged in the store"
                 )
             os.replace(partial, local)
         except FileNotFoundError as exc:
             raise ObjectStoreError(
-                f"{self.url}/{entry['key']} is missing (a newer snapshot replaced "
+                f"{self.url}/{entry.key} is missing (a newer snapshot replaced "
                 "it while it was read: try again)"
             ) from exc
         finally:
@@ -424,7 +429,7 @@ class RemoteArea:
         return sorted({str(k).rstrip("/").rsplit("/", 1)[-1] for k in listed})
 
 
-def _modified(info: dict[str, Any]) -> float:
+def _modified(info: Mapping[str, object]) -> float:
     """When an object was last written, as a POSIX time (0 when not said)."""
     for name in ("LastModified", "last_modified", "mtime", "created"):
         value = info.get(name)
@@ -446,20 +451,15 @@ def _pointer_copy(link: Path) -> Path:
     return link.parent / f".{link.name}.{POINTER}"
 
 
-def _local_pointer(link: Path) -> dict[str, dict[str, Any]]:
+def _local_pointer(link: Path) -> Mapping[str, StoredFile]:
     try:
-        files: dict[str, dict[str, Any]] = json.loads(
-            _pointer_copy(link).read_text("utf-8")
-        )["files"]
+        return Pointer.decode(_pointer_copy(link).read_text("utf-8")).files
     except (OSError, ValueError, KeyError):
         return {}
-    return files
 
 
-def _save_local_pointer(link: Path, pointer: dict[str, Any]) -> None:
-    write_bytes_atomically(
-        _pointer_copy(link), json.dumps(pointer, sort_keys=True).encode()
-    )
+def _save_local_pointer(link: Path, pointer: Pointer) -> None:
+    write_bytes_atomically(_pointer_copy(link), pointer.encode())
 
 
 def _remove_tree(folder: Path) -> None:

@@ -12,17 +12,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 
-from cld.pipeline.outputs.build import BUILDS, MANIFEST
+from cld.pipeline.outputs.build import BUILDS
 from cld.pipeline.outputs.freshness import Freshness, freshness
+from cld.pipeline.outputs.outputs_manifest import (
+    MANIFEST,
+    OutputsManifest,
+    manifest_from,
+    read_manifest_document,
+)
 from cld.pipeline.publish import refresh_output
 from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.snapshot_leases import held
@@ -75,27 +80,31 @@ def held_folder(use_case: str) -> Iterator[Path | None]:
             yield folder
 
 
-def manifest_of(use_case: str) -> dict[str, Any] | None:
-    """The parsed ``manifest.json`` of the use case's outputs, None when not built."""
+def manifest_of(use_case: str) -> dict[str, object] | None:
+    """The ``manifest.json`` of the use case's outputs as written (as the API
+    hands it out), None when not built."""
     with held_folder(use_case) as folder:
-        if folder is None:
-            return None
-        try:
-            data = json.loads((folder / MANIFEST).read_text("utf-8"))
-        except (OSError, ValueError):
-            return None
-    return data if isinstance(data, dict) else None
+        return read_manifest_document(folder)
 
 
-def freshness_of(use_case: str, manifest: dict[str, Any] | None) -> Freshness:
-    """Whether the outputs whose manifest is ``manifest`` are up to date, and why
-    not (:mod:`cld.pipeline.outputs.freshness`)."""
+def built_manifest_of(use_case: str) -> OutputsManifest | None:
+    """The manifest of the use case's outputs, None when not built."""
+    return manifest_from(manifest_of(use_case))
+
+
+def freshness_of(
+    use_case: str, manifest: OutputsManifest | Mapping[str, object] | None
+) -> Freshness:
+    """Whether the outputs whose manifest is ``manifest`` (the record, or the
+    file as written) are up to date, and why not
+    (:mod:`cld.pipeline.outputs.freshness`)."""
+    built = manifest_from(manifest) if isinstance(manifest, Mapping) else manifest
     return freshness(
-        data_area(), registry(), use_case, manifest, today=timezone.localdate()
+        data_area(), registry(), use_case, built, today=timezone.localdate()
     )
 
 
-def with_freshness(use_case: str, manifest: dict[str, Any]) -> dict[str, Any]:
+def with_freshness(use_case: str, manifest: Mapping[str, object]) -> dict[str, object]:
     """The manifest as the portal and the API hand it out: with ``freshness``
     saying whether the outputs are still up to date, and why not."""
     return {**manifest, "freshness": freshness_of(use_case, manifest).to_json()}
@@ -197,10 +206,9 @@ def download_manifest(request: HttpRequest, use_case: str, path: Path) -> HttpRe
     """The manifest as an attachment, with its ``freshness`` (:func:`with_freshness`):
     whoever keeps the file knows whether the outputs were up to date when they
     took it, and why not."""
-    try:
-        manifest = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):  # replaced by a rebuild while being read
-        raise Http404("no such output file") from None
+    manifest = read_manifest_document(path.parent)
+    if manifest is None:  # replaced by a rebuild while being read
+        raise Http404("no such output file")
     body = json.dumps(with_freshness(use_case, manifest), indent=2, sort_keys=True)
     _record_download(request, use_case, path.name, len(body))
     response = HttpResponse(body, content_type=CONTENT_TYPES[".json"])

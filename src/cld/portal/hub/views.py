@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cld.engine.spec.load import dataset_names, load_spec, year_range
-from cld.pipeline.outputs.build import MANIFEST
+from cld.pipeline.outputs.outputs_manifest import MANIFEST, OutputsManifest
 from cld.pipeline.registry import Registry
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import can_see_use_case
@@ -72,10 +72,10 @@ def hub(request: HttpRequest) -> HttpResponse:
     known = datasets()
     sufficiency: list[figures.Figure] | None = None
     if can_see_use_case(request.user, figures.SUFFICIENCY):
-        manifest = files.manifest_of(figures.SUFFICIENCY) or {}
+        built = files.built_manifest_of(figures.SUFFICIENCY)
         sufficiency = figures.distance_figures(
             files.file_of(figures.SUFFICIENCY, figures.DISTANCE_TABLE),
-            str((manifest.get("disclosure") or {}).get("description", "")),
+            built.disclosure.description if built else "",
         )
     equalities: list[figures.Figure] | None = None
     if can_see_use_case(request.user, figures.EQUALITIES):
@@ -97,7 +97,8 @@ def hub(request: HttpRequest) -> HttpResponse:
             "agreements": agreements,
             "in_force": dashboard.in_force_counts(agreements, use_cases),
             "outputs_freshness": [
-                files.freshness_of(name, files.manifest_of(name)) for name in use_cases
+                files.freshness_of(name, files.built_manifest_of(name))
+                for name in use_cases
             ],
             "today": day,
             "sessions_chart": figures.submissions_figure(
@@ -115,7 +116,7 @@ def outputs(request: HttpRequest) -> HttpResponse:
     found = registry()
     rows = []
     for name, title in _visible(request, found):
-        manifest = files.manifest_of(name)
+        manifest = files.built_manifest_of(name)
         rows.append(
             {
                 "name": name,
@@ -123,19 +124,19 @@ def outputs(request: HttpRequest) -> HttpResponse:
                 "built": manifest is not None,
                 "freshness": files.freshness_of(name, manifest),
                 "built_at": files.built_at(name),
-                "las": len(manifest.get("las", [])) if manifest else 0,
-                "years": manifest.get("years", []) if manifest else [],
+                "las": len(manifest.las) if manifest else 0,
+                "years": list(manifest.years) if manifest else [],
             }
         )
     return render(request, "portal/hub/outputs.html", {"use_cases": rows})
 
 
-def _seen(request: HttpRequest, use_case: str) -> dict[str, Any]:
+def _seen(request: HttpRequest, use_case: str) -> OutputsManifest:
     """The manifest of a use case the user may see, or a refusal that reads as
     "no such output"."""
     _, policy = registry().policy()
     manifest = (
-        files.manifest_of(use_case)
+        files.built_manifest_of(use_case)
         if use_case in policy.use_cases and can_see_use_case(request.user, use_case)
         else None
     )
@@ -162,37 +163,34 @@ def output(request: HttpRequest, use_case: str) -> HttpResponse:
     by_stem: dict[str, list[files.OutputFile]] = {}
     for item in available:
         by_stem.setdefault(item.stem, []).append(item)
-    tables = [
+    tables: list[dict[str, Any]] = [
         {
             "name": name,
-            "kind": KINDS.get(str(table.get("kind")), str(table.get("kind", ""))),
-            "rows": table.get("rows"),
-            "las": table.get("las", []),
-            "years": table.get("years", []),
+            "kind": KINDS.get(table.kind, table.kind),
+            "rows": table.rows,
+            "las": list(table.las),
+            "years": list(table.years),
             "files": [f for f in by_stem.get(name, []) if f.format != "Excel"],
         }
-        for name, table in sorted((manifest.get("tables") or {}).items())
+        for name, table in sorted(manifest.tables.items())
     ]
     listed = {f.name for t in tables for f in t["files"]}
-    policy = manifest.get("policy") or {}
-    disclosure = manifest.get("disclosure") or {}
     return render(
         request,
         "portal/hub/output.html",
         {
             "use_case": use_case,
-            "title": manifest.get("title") or use_case,
+            "title": manifest.title or use_case,
             "built_at": files.built_at(use_case),
             "freshness": files.freshness_of(use_case, manifest),
             "authorities": [
-                {"code": la, "name": names.get(la, la)}
-                for la in manifest.get("las", [])
+                {"code": la, "name": names.get(la, la)} for la in manifest.las
             ],
-            "years": manifest.get("years", []),
-            "policy_version": policy.get("version"),
-            "policy_sha256": policy.get("sha256"),
-            "disclosure_rule": disclosure.get("rule"),
-            "disclosure_description": disclosure.get("description"),
+            "years": list(manifest.years),
+            "policy_version": manifest.policy.version,
+            "policy_sha256": manifest.policy.sha256,
+            "disclosure_rule": manifest.disclosure.rule,
+            "disclosure_description": manifest.disclosure.description,
             "tables": tables,
             "workbooks": [f for f in available if f.format == "Excel"],
             "other_files": [
@@ -203,7 +201,7 @@ def output(request: HttpRequest, use_case: str) -> HttpResponse:
             "manifest_file": next((f for f in available if f.name == MANIFEST), None),
             "last_uploads": [
                 {"code": la, "name": names.get(la, la), "at": _when(at)}
-                for la, at in sorted((manifest.get("last_upload") or {}).items())
+                for la, at in sorted(manifest.last_upload.items())
             ],
         },
     )

@@ -4,59 +4,31 @@ Two use cases whose policies keep the same columns of a table publish the same
 files for it (the pan-London and equalities use cases both keep most of the CIN
 census as it is), and pooling is a function of those files and the columns kept
 alone. So within one :func:`~cld.pipeline.outputs.build.build_outputs` run, a
-pooled table is made once for what it is made of (:func:`content_key`) and every
-other use case whose table is made of exactly the same gets the same files (a
-hard link where the file system allows, else a copy). A use case's outputs hold
-only what its own published files hold: the key names every file's content.
+pooled table is made once for what it is made of (its content key,
+:func:`~cld.pipeline.outputs.fingerprints.content_key`) and every other use case
+whose table is made of exactly the same gets the same files (a hard link where
+the file system allows, else a copy). A use case's outputs hold only what its
+own published files hold: the key names every file's content.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import json
-import os
 import secrets
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable
 from pathlib import Path
 from typing import Generic, TypeVar
+
+from cld.pipeline.atomic import link_or_copy
 
 Summary = TypeVar("Summary")
 
 
-def content_key(
-    dataset: str,
-    table: str,
-    kept: Iterable[str],
-    digests: Mapping[tuple[str, int], str],
-    *,
-    version: int,
-) -> str:
-    """What a pooled table is made of: the table, the columns kept and the
-    content of each authority's file of each year (``version``: the outputs
-    format)."""
-    state = {
-        "format": version,
-        "table": f"{dataset}_{table}",
-        "kept": sorted(kept),
-        "files": {f"{la}/{year}": digest for (la, year), digest in digests.items()},
-    }
-    return hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    target.unlink(missing_ok=True)
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copyfile(source, target)
-
-
-class PooledOnce(Generic[Summary]):
-    """The pooled tables made so far in one build run, by :func:`content_key`,
-    kept (as links) in ``folder`` until :meth:`close`."""
+class PooledTableCache(Generic[Summary]):
+    """The pooled tables made so far in one build run, by content key, kept (as
+    links) in ``folder`` until :meth:`close`."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder / f"shared-{secrets.token_hex(4)}"
@@ -84,13 +56,13 @@ class PooledOnce(Generic[Summary]):
             if key in self._made:
                 sources, summary = self._made[key]
                 for source, target in zip(sources, targets, strict=True):
-                    _link_or_copy(source, target)
+                    link_or_copy(source, target)
                 return summary
             summary = make()
             self.folder.mkdir(parents=True, exist_ok=True)
             kept = [self.folder / f"{key}-{n}{t.suffix}" for n, t in enumerate(targets)]
             for target, copy in zip(targets, kept, strict=True):
-                _link_or_copy(target, copy)
+                link_or_copy(target, copy)
             self._made[key] = (kept, summary)
             return summary
         finally:
