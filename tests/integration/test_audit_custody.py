@@ -20,6 +20,7 @@ from cld.cli.app import run
 from cld.engine.errors import UsageError
 from cld.pipeline.registry import Registry, open_registry
 from cld.pipeline.registry.audit import verify_chain
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.audit_key import AUDIT_KEY_ENV
 from cld.pipeline.registry.custody import custody_warnings, install_audit_owner
 from cld.pipeline.registry.database import dispose_engines
@@ -96,7 +97,7 @@ def test_the_application_cannot_silence_an_audit_log_another_role_owns(
     app = _as(roles.app_url, monkeypatch, tmp_path)
     assert app.create(by="admin") is False  # the triggers are the owner's: kept
     assert custody_warnings(app.engine) == []
-    app.record("file_downloaded", by="analyst", outcome="refused")  # INSERT works
+    app.record(AuditAction.DOWNLOAD, by="analyst", outcome="refused")  # INSERT works
     before = app.events()
     assert len(before) == 3
     for statement in (

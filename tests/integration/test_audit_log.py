@@ -60,7 +60,7 @@ def _drop_triggers(registry: Registry) -> None:
 def test_events_form_one_chain(fresh: Registry) -> None:
     fresh.sign("CAM", "pan", on=D(2026, 1, 1), by="dpo")
     fresh.record(
-        "file_downloaded",
+        AuditAction.DOWNLOAD,
         by="analyst",
         la="CAM",
         use_case="pan",
@@ -148,7 +148,7 @@ def test_postgresql_refuses_truncate(fresh: Registry) -> None:
 
 def test_a_changed_event_is_named(fresh: Registry) -> None:
     fresh.sign("CAM", "pan", on=D(2026, 1, 1), by="dpo", signatory="S")
-    fresh.record("file_downloaded", by="analyst", la="CAM")
+    fresh.record(AuditAction.DOWNLOAD, by="analyst", la="CAM")
     (signed,) = fresh.events("agreement_signed")
     _drop_triggers(fresh)
     with fresh.engine.begin() as db:
@@ -189,7 +189,7 @@ def test_detail_that_is_not_json_is_named(fresh: Registry) -> None:
 
 def test_deleted_events_are_found(fresh: Registry) -> None:
     for n in range(4):
-        fresh.record("file_downloaded", by="analyst", detail={"n": n})
+        fresh.record(AuditAction.DOWNLOAD, by="analyst", detail={"n": n})
     _drop_triggers(fresh)
     with fresh.engine.begin() as db:
         db.execute(sa.delete(t.events).where(t.events.c.id == 4))
@@ -215,7 +215,7 @@ def test_a_refused_attempt_is_recorded(fresh: Registry) -> None:
     with pytest.raises(UsageError, match="unknown use case") as refused:
         fresh.sign("CAM", "nope", on=D(2026, 1, 1), by="clerk")
     fresh.record(
-        "agreement_signed",
+        AuditAction.AGREEMENT_SIGNED,
         by="clerk",
         la="CAM",
         use_case="nope",
@@ -231,7 +231,7 @@ def test_a_refused_attempt_is_recorded(fresh: Registry) -> None:
     )
     assert fresh.agreements() == []  # refused: nothing but the record changed
     with pytest.raises(ValueError, match="not a valid Outcome"):
-        fresh.record("agreement_signed", by="clerk", outcome="maybe")
+        fresh.record(AuditAction.AGREEMENT_SIGNED, by="clerk", outcome="maybe")
     assert len(fresh.events("agreement_signed")) == 1
     assert verify_chain(fresh) == []
 
@@ -244,7 +244,7 @@ def test_concurrent_writers_keep_one_chain(fresh: Registry) -> None:
     def write(thread: int) -> None:
         start.wait()
         for n in range(each):
-            fresh.record("file_downloaded", by=f"writer-{thread}", detail={"n": n})
+            fresh.record(AuditAction.DOWNLOAD, by=f"writer-{thread}", detail={"n": n})
 
     with ThreadPoolExecutor(max_workers=threads) as pool:
         for done in [pool.submit(write, thread) for thread in range(threads)]:
@@ -270,7 +270,7 @@ def test_concurrent_actions_that_write_first_keep_one_chain(fresh: Registry) -> 
     def act(la: str) -> None:
         start.wait()
         fresh.request(la, "pan", on=D(2026, 1, 1), by="hub")
-        fresh.record("file_downloaded", by="analyst", la=la)
+        fresh.record(AuditAction.DOWNLOAD, by="analyst", la=la)
         fresh.sign(la, "pan", on=D(2026, 2, 1), by="dpo")
 
     with ThreadPoolExecutor(max_workers=len(codes)) as pool:
@@ -328,7 +328,7 @@ def _wrong_key(previous: str, row: dict[str, Any]) -> str:
 def _refusals(registry: Registry, count: int) -> None:
     for n in range(count):
         registry.record(
-            "file_downloaded", by="analyst", outcome="refused", detail={"n": n}
+            AuditAction.DOWNLOAD, by="analyst", outcome="refused", detail={"n": n}
         )
 
 
@@ -390,7 +390,7 @@ def test_a_rewritten_chain_is_found_without_the_key(
     does not hold the key: checked with the key, the first rewritten event is
     named, and each after it."""
     _refusals(fresh, 4)
-    first = fresh.events(action="file_downloaded")[0].id
+    first = fresh.events(action="download")[0].id
     _rehash(fresh, first, hashed, done=True)
     assert [e.outcome for e in fresh.events()] == ["done"] * 6
     problems = check_chain(fresh).problems
@@ -451,12 +451,12 @@ def test_a_chain_made_before_keying_still_verifies_up_to_where_keying_began(
     _rehash(fresh, 1, unkeyed_hash)  # as a registry made before keying holds it
     assert fresh.create(by="admin") is False  # also makes the triggers again
     assert fresh.create(by="admin") is False  # keyed once: nothing more added
-    fresh.record("file_downloaded", by="analyst")
+    fresh.record(AuditAction.DOWNLOAD, by="analyst")
     events = fresh.events()
     assert [e.action for e in events[3:]] == [
-        "file_downloaded",
+        "download",
         AuditAction.AUDIT_KEYING_BEGAN,
-        "file_downloaded",
+        "download",
     ]
     assert events[4].detail == {"unkeyed_events": 4}
     report = check_chain(fresh)
@@ -479,7 +479,7 @@ def test_without_the_key_production_records_and_checks_nothing(
         check_chain(fresh)
     monkeypatch.setenv(AUDIT_KEY_ENV, "short")
     with pytest.raises(KeyMissingError, match="at least 32 characters"):
-        fresh.record("file_downloaded", by="analyst")
+        fresh.record(AuditAction.DOWNLOAD, by="analyst")
     # outside production the development key is used, and it is not this one
     monkeypatch.delenv(AUDIT_KEY_ENV)
     monkeypatch.delenv("CLD_ENV")
@@ -496,7 +496,7 @@ def test_an_anchor_finds_events_cut_from_the_end(fresh: Registry) -> None:
     _refusals(fresh, 2)
     anchor = check_chain(fresh).anchor
     assert anchor == Anchor(4, fresh.events()[-1].hash)
-    fresh.record("file_downloaded", by="analyst")
+    fresh.record(AuditAction.DOWNLOAD, by="analyst")
     assert check_chain(fresh, anchor=anchor).intact  # the log grew: fine
     _drop_triggers(fresh)
     with fresh.engine.begin() as db:
@@ -505,10 +505,10 @@ def test_an_anchor_finds_events_cut_from_the_end(fresh: Registry) -> None:
     assert check_chain(fresh, anchor=anchor).problems == (  # ...but not the anchor's
         AuditProblem.cut(anchor, 2),
     )
-    fresh.record("file_downloaded", by="analyst")
-    fresh.record("file_downloaded", by="analyst")
+    fresh.record(AuditAction.DOWNLOAD, by="analyst")
+    fresh.record(AuditAction.DOWNLOAD, by="analyst")
     middle = check_chain(fresh).anchor
-    fresh.record("file_downloaded", by="analyst")
+    fresh.record(AuditAction.DOWNLOAD, by="analyst")
     assert middle is not None and middle.event == 4
     with fresh.engine.begin() as db:  # the anchored event gone from the middle
         db.execute(sa.delete(t.events).where(t.events.c.id == 4))
@@ -601,10 +601,10 @@ def test_cld_audit_verify(data_dir: Path) -> None:
 def test_cld_audit_anchor_then_verify_finds_the_end_cut(data_dir: Path) -> None:
     dd = ["--data-dir", str(data_dir)]
     registry = open_registry(DataArea(data_dir).registry_file)
-    registry.record("file_downloaded", by="analyst")
+    registry.record(AuditAction.DOWNLOAD, by="analyst")
     code, anchor = _cld(["audit", "anchor", *dd])
     assert (code, anchor) == (0, f"3:{registry.events()[-1].hash}\n")
-    registry.record("file_downloaded", by="analyst")
+    registry.record(AuditAction.DOWNLOAD, by="analyst")
     _drop_triggers(registry)
     with registry.engine.begin() as db:
         db.execute(sa.delete(t.events).where(t.events.c.id >= 3))
@@ -658,7 +658,7 @@ def test_cld_audit_list(data_dir: Path) -> None:
     registry = open_registry(DataArea(data_dir).registry_file)
     registry.sign("CAM", "pan", on=D(2026, 1, 1), by="dpo")
     registry.record(
-        "file_downloaded",
+        AuditAction.DOWNLOAD,
         by="analyst",
         la="CAM",
         source="203.0.113.7",
@@ -669,11 +669,11 @@ def test_cld_audit_list(data_dir: Path) -> None:
     listed = json.loads(out)
     assert [(e["action"], e["actor"], e["source"], e["outcome"]) for e in listed] == [
         ("agreement_signed", "dpo", "cli", "done"),
-        ("file_downloaded", "analyst", "203.0.113.7", "refused"),
+        ("download", "analyst", "203.0.113.7", "refused"),
     ]
     assert dt.datetime.fromisoformat(listed[0]["at"]).utcoffset() == dt.timedelta(0)
     assert listed[1]["hash"] == registry.events()[-1].hash
-    code, out = _cld(["audit", "list", *dd, "--action", "file_downloaded"])
+    code, out = _cld(["audit", "list", *dd, "--action", "download"])
     assert code == 0
     assert "analyst" in out and "203.0.113.7" in out and "refused" in out
     assert "Agreement signed" not in out and "agreement_signed" not in out

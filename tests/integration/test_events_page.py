@@ -11,6 +11,7 @@ import pytest
 
 from cld.engine.errors import UsageError
 from cld.pipeline.registry import Registry, open_registry
+from cld.pipeline.registry.audit_actions import AuditAction
 
 FIVE_HOURS_EAST = dt.timezone(dt.timedelta(hours=5))
 
@@ -27,7 +28,7 @@ def _fill(registry: Registry) -> None:
     authorities, every third refused."""
     for n in range(12):
         registry.record(
-            "download",
+            AuditAction.DOWNLOAD,
             by="ann" if n % 2 else "bob",
             la="CAM" if n < 6 else "HAC",
             use_case="pan",
@@ -79,25 +80,25 @@ def test_filters_combine(fresh: Registry) -> None:
 
 
 def test_a_time_range_is_since_inclusive_until_exclusive(fresh: Registry) -> None:
-    fresh.record("early", by="ann")
+    fresh.record(AuditAction.LOGIN, by="ann")
     cut = fresh.events()[-1].at + dt.timedelta(microseconds=1)
-    fresh.record("late", by="ann")
+    fresh.record(AuditAction.LOGOUT, by="ann")
     late = fresh.events()[-1]
-    assert [e.action for e in fresh.events_page(since=cut)] == ["late"]
-    assert "late" not in {e.action for e in fresh.events_page(until=cut)}
-    assert [e.action for e in fresh.events_page(since=late.at)] == ["late"]
+    assert [e.action for e in fresh.events_page(since=cut)] == ["logout"]
+    assert "logout" not in {e.action for e in fresh.events_page(until=cut)}
+    assert [e.action for e in fresh.events_page(since=late.at)] == ["logout"]
     assert fresh.events_page(since=late.at, until=late.at) == []
     # the same instants in another zone, and without one (taken as UTC)
     assert [
         e.action for e in fresh.events_page(since=cut.astimezone(FIVE_HOURS_EAST))
-    ] == ["late"]
+    ] == ["logout"]
     naive = cut.astimezone(dt.UTC).replace(tzinfo=None)
-    assert [e.action for e in fresh.events_page(since=naive)] == ["late"]
+    assert [e.action for e in fresh.events_page(since=naive)] == ["logout"]
 
 
 def test_the_actions_to_filter_by(fresh: Registry) -> None:
     _fill(fresh)
-    fresh.record("access_refused", by="eve", outcome="refused")
+    fresh.record(AuditAction.ACCESS_REFUSED, by="eve", outcome="refused")
     assert fresh.event_actions() == [
         "access_refused",
         "download",

@@ -239,7 +239,9 @@ def test_a_new_cin_census_recomputes_only_the_tables_and_reports_that_read_it(
     assert sorted(pooled) == sorted(
         n for r in recomputed.values() for n in r if n.startswith("cin_census_")
     )
-    assert payload["pan"]["tables"] == first["pan"].to_json()["tables"] | {
+    before = first["pan"].to_json()["tables"]
+    assert isinstance(before, dict)
+    assert payload["pan"]["tables"] == before | {
         n: payload["pan"]["tables"][n] for n in cin
     }
     incremental = _trees(area)

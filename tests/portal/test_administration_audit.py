@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cld.pipeline.registry.audit import AuditProblem, ChainReport
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.administration import audit_log
 from cld.portal.data_area import registry
 
@@ -30,7 +31,7 @@ def _marker(n: int = 1, **options: Any) -> str:
     actor = f"marker-{secrets.token_hex(4)}"
     for i in range(n):
         registry().record(
-            options.get("action", "file_downloaded"),
+            options.get("action", "download"),
             by=actor,
             la=options.get("la", "CAM"),
             use_case=options.get("use_case", "pan"),
@@ -52,7 +53,7 @@ def test_an_ig_reviewer_reads_the_log_newest_first(member: Any) -> None:
     status, page = _page(client)
     assert status == 200
     assert page.index(second) < page.index(first)  # newest first
-    assert "198.51.100.4" in page and "file_downloaded" in page
+    assert "198.51.100.4" in page and "download" in page
     assert "file:</span> f0.csv" in page and "tables:</span> a, b" in page
     assert 'govuk-tag govuk-tag--red">refused' in page
     assert 'govuk-tag govuk-tag--green">done' in page
@@ -173,7 +174,9 @@ def test_the_export_is_csv_with_formulae_neutralised_and_is_recorded(
     client = Client()
     client.force_login(reviewer)
     actor = f"=HYPERLINK(1)-{secrets.token_hex(3)}"
-    registry().record("login_failed", by=actor, outcome="refused", source="192.0.2.1")
+    registry().record(
+        AuditAction.LOGIN_FAILED, by=actor, outcome="refused", source="192.0.2.1"
+    )
     response = client.get(reverse("audit-log-export"), {"actor": actor})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"

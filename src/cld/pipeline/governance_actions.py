@@ -14,6 +14,7 @@ from cld.governance.agreements import Agreement
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.publish import current_files, la_lock, publish
 from cld.pipeline.published_path import PublishedPath
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.store import Registry
 
 
@@ -36,7 +37,7 @@ def withdraw_agreement(
         if removed and on <= dt.date.today():
             publish(area, la, f"withdraw-{use_case}", remove=[use_case])
             registry.record(
-                "published_tables_deleted",
+                AuditAction.PUBLISHED_TABLES_DELETED,
                 by=by,
                 la=la,
                 use_case=use_case,
@@ -73,7 +74,7 @@ def withdraw_year(
         if removed:
             publish(area, la, f"withdraw-{dataset}-{year}", remove=removed)
             registry.record(
-                "published_tables_deleted",
+                AuditAction.PUBLISHED_TABLES_DELETED,
                 by=by,
                 la=la,
                 detail={

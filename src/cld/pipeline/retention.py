@@ -32,6 +32,7 @@ from cld.pipeline.leftovers import find_leftovers, remove_leftovers
 from cld.pipeline.manifest import MANIFEST, read_manifest
 from cld.pipeline.publish import current_files, la_lock, publish
 from cld.pipeline.published_path import PublishedPath
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.store import Registry
 
 LEFTOVER_AGE = dt.timedelta(days=1)
@@ -162,7 +163,7 @@ def apply_retention(
     else:
         result.leftovers = remove_leftovers(registry, leftovers, by=by)
         registry.record(
-            "retention_applied",
+            AuditAction.RETENTION_APPLIED,
             by=by,
             detail={"today": today.isoformat(), **result.to_json()},
         )

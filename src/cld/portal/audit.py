@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from cld.pipeline.registry.audit import Outcome
+from cld.pipeline.registry.audit_actions import AuditAction
 from cld.portal.data_area import registry
 
 
@@ -22,7 +23,7 @@ def client_ip(request: HttpRequest | None) -> str | None:
 
 def record(
     request: HttpRequest | None,
-    action: str,
+    action: AuditAction,
     *,
     by: str,
     la: str | None = None,

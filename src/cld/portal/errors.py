@@ -15,7 +15,9 @@ from cld.portal.audit import record
 
 
 def record_refusal(
-    request: HttpRequest, action: str = AuditAction.ACCESS_REFUSED, **detail: Any
+    request: HttpRequest,
+    action: AuditAction = AuditAction.ACCESS_REFUSED,
+    **detail: Any,
 ) -> None:
     """Record a refused request: who, their authority, the path and method asked
     for, and ``detail``; nothing else changes."""

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from cld.pipeline import atomic
 from cld.pipeline.atomic import link_or_copy
 
 
@@ -35,7 +34,7 @@ def test_where_links_are_refused_the_file_is_copied(
     def refuse(source: object, target: object) -> None:
         raise OSError("cross-device link")
 
-    monkeypatch.setattr(atomic.os, "link", refuse)
+    monkeypatch.setattr("cld.pipeline.atomic.os.link", refuse)
     source, target = tmp_path / "a", tmp_path / "sub" / "b"
     source.write_bytes(b"rows")
     link_or_copy(source, target)

@@ -86,7 +86,7 @@ class Outcome(StrEnum):
 
 def append_event(
     db: Connection,
-    action: str,
+    action: AuditAction,
     *,
     by: str,
     la: str | None = None,

@@ -369,7 +369,7 @@ class Registry:
         la: str,
         use_case: str,
         values: dict[str, Any],
-        action: str,
+        action: AuditAction,
         by: str,
         source: str | None,
     ) -> Agreement:
@@ -558,7 +558,7 @@ class Registry:
 
     def record(
         self,
-        action: str,
+        action: AuditAction,
         *,
         by: str,
         la: str | None = None,
