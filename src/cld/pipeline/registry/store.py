@@ -57,7 +57,8 @@ class PolicyVersion:
 class SessionRecord:
     id: str
     la: str
-    status: SessionStatus
+    status: str
+    """A :class:`SessionStatus` (the registry reads each as one)."""
     submitted_by: str
     received_at: dt.datetime
     finished_at: dt.datetime | None

@@ -529,7 +529,7 @@ def _unchanged_files(summary: SessionSummary) -> tuple[UnchangedFile, ...]:
     )
 
 
-def _registry_error(status: SessionStatus, summary: SessionSummary) -> str | None:
+def _registry_error(status: str, summary: SessionSummary) -> str | None:
     """Why a session the registry has failed (``cld process`` keeps no more)."""
     if status == SessionStatus.INTERRUPTED:
         return "Processing was interrupted before it finished. Nothing was published."
