@@ -11,7 +11,7 @@
 Each reads itself from JSON (``from_json``: archives and registries written by
 earlier versions, with fewer keys, read too: a key missing is None, or empty) and
 writes itself to it (``to_json``); nothing else builds or parses these shapes
-(``docs/adr/0011-typed-session-records.md``).
+(``docs/adr/0011-typed-session-records-and-the-recipe.md``).
 """
 
 from __future__ import annotations
