@@ -23,6 +23,7 @@ from cld.engine.errors import ExitCode
 from cld.engine.validate import FileReport
 from cld.pipeline.pseudonym_key import key_from_environment
 from cld.pipeline.session import STAGES, SessionResult, process_files
+from cld.pipeline.session_status import SessionStatus
 
 
 def _print_unchanged(console: Console, report: FileReport, note: str) -> None:
@@ -49,7 +50,7 @@ def _print_result(console: Console, result: SessionResult, max_issues: int) -> N
         print_report(console, report, max_issues)
         if report.file in result.notes:
             console.print(f"  [yellow]not shared:[/] {result.notes[report.file]}")
-    if result.status == "unchanged":
+    if result.status == SessionStatus.UNCHANGED:
         console.print(
             "Every file is the same as one already processed, and nothing has "
             "changed since: nothing was done."

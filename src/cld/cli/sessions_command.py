@@ -11,6 +11,7 @@ from rich.table import Table
 from cld.cli.options import DataDirOption, open_area
 from cld.engine.errors import ExitCode, UsageError
 from cld.pipeline.manifest import verify_session
+from cld.pipeline.session_status import ARCHIVED_STATUSES
 
 app = typer.Typer(
     name="sessions",
@@ -55,7 +56,7 @@ def verify(
     area, registry = open_area(data_dir)
     records = {s.id: s for s in registry.sessions()}
     wanted = session or [
-        s.id for s in records.values() if s.status in ("published", "archived")
+        s.id for s in records.values() if s.status in ARCHIVED_STATUSES
     ]
     broken = 0
     for name in wanted:

@@ -40,7 +40,7 @@ def session_metadata(
             issues[severity] = issues.get(severity, 0) + count
     return {
         "session": dg.MetadataValue.text(result.session),
-        "status": dg.MetadataValue.text(result.status),
+        "status": dg.MetadataValue.text(result.status.value),
         "files": dg.MetadataValue.json([_name(r.file) for r in result.reports]),
         "rows": dg.MetadataValue.json(rows),
         "issues": dg.MetadataValue.json(issues),

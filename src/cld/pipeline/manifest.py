@@ -5,10 +5,12 @@ proved unchanged (:func:`verify_session`)."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from cld.pipeline.atomic import sha256_of, write_bytes_atomically
+from cld.pipeline.session_records import SessionManifest
 
 MANIFEST = "manifest.json"
 MANIFEST_CHECKSUM = "manifest.json.sha256"
@@ -23,11 +25,13 @@ def archive_contents(folder: Path) -> dict[str, str]:
     }
 
 
-def write_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
+def write_manifest(folder: Path, manifest: SessionManifest) -> SessionManifest:
     """Write ``manifest`` with the checksums of ``folder``'s files, and the
     checksum of the manifest beside it."""
-    complete = {**manifest, "contents": archive_contents(folder)}
-    data = json.dumps(complete, indent=2, sort_keys=True, default=str).encode()
+    complete = replace(manifest, contents=archive_contents(folder))
+    data = json.dumps(
+        complete.to_json(), indent=2, sort_keys=True, default=str
+    ).encode()
     write_bytes_atomically(folder / MANIFEST, data)
     digest = sha256_of(folder / MANIFEST)
     write_bytes_atomically(
@@ -37,8 +41,15 @@ def write_manifest(folder: Path, manifest: dict[str, Any]) -> dict[str, Any]:
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest in ``folder`` as JSON (:func:`read_session_manifest` reads it
+    as the record it is)."""
     data: dict[str, Any] = json.loads((folder / MANIFEST).read_text("utf-8"))
     return data
+
+
+def read_session_manifest(folder: Path) -> SessionManifest:
+    """The manifest of the session archive in ``folder``."""
+    return SessionManifest.from_json(read_manifest(folder))
 
 
 def verify_session(folder: Path) -> list[str]:

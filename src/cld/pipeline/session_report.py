@@ -5,7 +5,9 @@ A session folder keeps what ``cld validate`` said about each file: the manifest'
 ``issues.csv`` (every issue, one row each, with the file it is in). From them this
 module rebuilds, per file and in upload order, exactly the entry ``cld validate
 --json`` gives (:meth:`~cld.engine.validate.FileReport.to_json`), or the
-:class:`~cld.engine.validate.FileReport` itself for the issue-report writers
+:class:`~cld.engine.validate.FileReport` itself
+(:meth:`~cld.pipeline.session_records.FileEntry.as_report`) for the issue-report
+writers
 (:mod:`cld.pipeline.issue_report`). :func:`scan_issues` gives the issues as a lazy
 frame, to filter, sort and page through without reading them all.
 """
@@ -25,7 +27,8 @@ from cld.engine.validate import FileReport
 from cld.pipeline.atomic import write_atomically
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.issue_report import summary_frame, write_issue_sheets
-from cld.pipeline.manifest import MANIFEST, read_manifest
+from cld.pipeline.manifest import MANIFEST, read_session_manifest
+from cld.pipeline.session_records import FileEntry
 
 ISSUES_FILE = "issues.csv"
 STORED_ISSUE_SCHEMA = pl.Schema({"file": pl.String(), **ISSUE_SCHEMA})
@@ -48,45 +51,30 @@ def scan_issues(area: DataArea, la: str, session_id: str) -> pl.LazyFrame:
     return pl.scan_csv(folder / ISSUES_FILE, schema=STORED_ISSUE_SCHEMA)
 
 
-def stored_files(area: DataArea, la: str, session_id: str) -> list[dict[str, Any]]:
-    """The manifest's ``files`` list: per file as it arrived, its name, size,
+def stored_file_entries(area: DataArea, la: str, session_id: str) -> list[FileEntry]:
+    """The manifest's entry of each file, in upload order: its name, size,
     sha256, what identification found and its issue counts."""
-    files: list[dict[str, Any]] = read_manifest(session_folder(area, la, session_id))[
-        "files"
-    ]
-    return files
+    return list(read_session_manifest(session_folder(area, la, session_id)).files)
+
+
+def stored_files(area: DataArea, la: str, session_id: str) -> list[dict[str, Any]]:
+    """:func:`stored_file_entries` as the manifest keeps them (JSON), for the
+    pages that show them."""
+    return [entry.to_json() for entry in stored_file_entries(area, la, session_id)]
 
 
 def stored_reports(area: DataArea, la: str, session_id: str) -> list[FileReport]:
     """Each file's report as it was when the session ran, without its conformed
     tables (the issue-report writers need only the issues)."""
-    files = stored_files(area, la, session_id)
+    files = stored_file_entries(area, la, session_id)
     issues = scan_issues(area, la, session_id).collect()
     by_file = issues.partition_by("file", as_dict=True, maintain_order=True)
     columns = list(ISSUE_SCHEMA)
     empty = issues.clear().select(columns)
     return [
-        stored_report(entry, by_file.get((entry["name"],), empty).select(columns))
+        entry.as_report(by_file.get((entry.name,), empty).select(columns))
         for entry in files
     ]
-
-
-def stored_report(
-    entry: dict[str, Any], issues: pl.DataFrame, *, file: str | None = None
-) -> FileReport:
-    """The report of the file the manifest's ``entry`` describes, with ``issues``
-    (some or all of its issues) and named ``file`` (its stored name unless
-    given)."""
-    return FileReport(
-        file=file if file is not None else entry["name"],
-        dataset=entry.get("dataset"),
-        year=entry.get("year"),
-        year_reason=entry.get("year_reason"),
-        term=entry.get("term"),
-        tables=dict(entry.get("tables") or {}),
-        error=entry.get("error"),
-        issues=issues,
-    )
 
 
 def stored_entries(area: DataArea, la: str, session_id: str) -> list[dict[str, Any]]:
@@ -103,14 +91,14 @@ def stored_reports_by_checksum(
     out); empty when it has no archive. What ``cld validate`` would say of the
     same bytes again."""
     try:
-        files = stored_files(area, la, session_id)
-        reports: list[FileReport] = stored_reports(area, la, session_id)
+        files = stored_file_entries(area, la, session_id)
+        reports = stored_reports(area, la, session_id)
     except (UsageError, OSError, ValueError, KeyError):
         return {}
     return {
-        str(entry["sha256"]): report
+        entry.sha256: report
         for entry, report in zip(files, reports, strict=True)
-        if entry.get("sha256") and not entry.get("unchanged_since")
+        if entry.sha256 and entry.processed
     }
 
 
@@ -125,7 +113,7 @@ def stored_issue_workbook(
     (as :func:`~cld.pipeline.issue_report.write_issue_report` would from its
     reports), each file's issues read :data:`BATCH` at a time; ``name`` gives
     the name a file is shown by."""
-    files = stored_files(area, la, session_id)
+    files = stored_file_entries(area, la, session_id)
     issues = scan_issues(area, la, session_id)
     by_severity: dict[tuple[str, str], int] = {
         (str(f), str(s)): int(n)
@@ -133,14 +121,14 @@ def stored_issue_workbook(
     }
     summary = summary_frame(
         (
-            name(str(f["name"])),
-            f.get("dataset"),
-            f.get("year"),
-            ", ".join(f.get("tables") or {}),
-            sum((f.get("tables") or {}).values()),
-            by_severity.get((str(f["name"]), "error"), 0),
-            by_severity.get((str(f["name"]), "warning"), 0),
-            f.get("error"),
+            name(f.name),
+            f.dataset,
+            f.year,
+            ", ".join(f.tables),
+            sum(f.tables.values()),
+            by_severity.get((f.name, "error"), 0),
+            by_severity.get((f.name, "warning"), 0),
+            f.error,
         )
         for f in files
     )
@@ -155,7 +143,7 @@ def stored_issue_workbook(
 
     write_issue_sheets(
         summary,
-        ((name(str(f["name"])), batches(str(f["name"]))) for f in files),
+        ((name(f.name), batches(f.name)) for f in files),
         target,
     )
 

@@ -10,7 +10,7 @@ ONS Postcode Directory does not have): :func:`enrich_table` returns them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -32,9 +32,10 @@ from cld.engine.validate import FileReport
 from cld.governance.policy import Policy
 
 
-@dataclass
+@dataclass(frozen=True)
 class SessionTable:
-    """One table of one file as it moves through the session."""
+    """One table of one file as it moves through the session (each step makes a
+    new one)."""
 
     file: str
     dataset: str
@@ -49,6 +50,7 @@ class SessionTable:
     sees it) when enriching needs it to locate issues; :func:`enrich_table` drops
     it."""
     degraded: dict[str, pl.DataFrame] = field(default_factory=dict)
+    """After :func:`protect_table`, the table as each use case receives it."""
 
     @property
     def key(self) -> tuple[str, int, str]:
@@ -119,11 +121,11 @@ def _row_numbers(
 
 def enrich_table(
     table: SessionTable, la: str, *, la_ons: str | None = None
-) -> pl.DataFrame:
-    """Add the platform's columns to ``table`` (in place) and return the issues
-    found doing so: an ``unknown_postcode`` warning for each home or placement
-    postcode the ONS Postcode Directory does not have, when a use case keeps a
-    column worked out from them. ``la_ons`` is the authority's ONS code."""
+) -> tuple[SessionTable, pl.DataFrame]:
+    """``table`` with the platform's columns added, and the issues found doing
+    so: an ``unknown_postcode`` warning for each home or placement postcode the
+    ONS Postcode Directory does not have, when a use case keeps a column worked
+    out from them. ``la_ons`` is the authority's ONS code."""
     wanted = frozenset(c for rules in table.rules.values() for c in rules)
     postcodes = postcode_columns(table.spec)
     issues = empty_issues()
@@ -135,7 +137,7 @@ def enrich_table(
             row_column=ROW,
             labels={c: table.spec.columns[c].label for c in postcodes},
         )
-    table.frame = enrich(
+    frame = enrich(
         table.frame.drop(ROW, strict=False),
         la=la,
         year=table.year,
@@ -145,14 +147,22 @@ def enrich_table(
         la_ons=la_ons,
         postcodes=postcodes,
     )
-    return issues
+    return replace(table, frame=frame), issues
 
 
-def protect_table(table: SessionTable, la: str, pseudonyms: Pseudonymiser) -> None:
-    table.degraded = {
-        use_case: protect(table.frame, table.spec, rules, la=la, pseudonyms=pseudonyms)
-        for use_case, rules in table.rules.items()
-    }
+def protect_table(
+    table: SessionTable, la: str, pseudonyms: Pseudonymiser
+) -> SessionTable:
+    """``table`` with its frame protected once per use case, under its rules."""
+    return replace(
+        table,
+        degraded={
+            use_case: protect(
+                table.frame, table.spec, rules, la=la, pseudonyms=pseudonyms
+            )
+            for use_case, rules in table.rules.items()
+        },
+    )
 
 
 def child_column(spec: TableSpec, kept: Mapping[str, object]) -> str | None:

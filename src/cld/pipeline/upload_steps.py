@@ -16,6 +16,7 @@ from cld.pipeline.identify_files import Identity, identify_file
 from cld.pipeline.isolation import Report
 from cld.pipeline.registry import open_registry
 from cld.pipeline.session import process_files
+from cld.pipeline.session_status import SessionStatus
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class SessionJob:
     session_id: str
 
 
-def run_session(report: Report, job: SessionJob) -> str:
+def run_session(report: Report, job: SessionJob) -> SessionStatus:
     """Process ``job`` (``report(stage)`` as each stage begins); its status."""
     area = open_data_area(job.data_dir)
     registry = open_registry(area.registry_file)

@@ -5,7 +5,7 @@ rows form a hash chain the database will not let anyone change (``audit.py``).""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +33,8 @@ from cld.pipeline.registry import audit, custody
 from cld.pipeline.registry import tables as t
 from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.database import engine_for, registry_url
+from cld.pipeline.session_records import SessionSummary
+from cld.pipeline.session_status import SessionStatus
 
 
 def now() -> dt.datetime:
@@ -57,11 +59,18 @@ class SessionRecord:
     id: str
     la: str
     status: str
+    """A :class:`SessionStatus` (the registry reads each as one)."""
     submitted_by: str
     received_at: dt.datetime
     finished_at: dt.datetime | None
     policy_version: int
     summary: dict[str, Any] | None
+    """The summary as the registry holds it (JSON); :attr:`outcome` reads it."""
+
+    @property
+    def outcome(self) -> SessionSummary:
+        """The summary, read (empty while the session runs)."""
+        return SessionSummary.from_json(self.summary)
 
 
 @dataclass(frozen=True)
@@ -481,7 +490,7 @@ class Registry:
                     update(t.sessions)
                     .where(t.sessions.c.id == session_id)
                     .values(
-                        status="running",
+                        status=SessionStatus.RUNNING.value,
                         policy_version=policy_version,
                         finished_at=None,
                         summary=None,
@@ -492,7 +501,7 @@ class Registry:
                     insert(t.sessions).values(
                         id=session_id,
                         la=la,
-                        status="running",
+                        status=SessionStatus.RUNNING.value,
                         submitted_by=by,
                         received_at=received_at,
                         policy_version=policy_version,
@@ -511,8 +520,19 @@ class Registry:
             )
 
     def finish_session(
-        self, session_id: str, *, status: str, summary: dict[str, Any], by: str
+        self,
+        session_id: str,
+        *,
+        status: str,
+        summary: SessionSummary | Mapping[str, Any],
+        by: str,
     ) -> None:
+        """End a session with ``status`` (a :class:`SessionStatus`) and
+        ``summary`` (a :class:`SessionSummary`, or one already as JSON), and
+        record it."""
+        status = SessionStatus(status)
+        if isinstance(summary, SessionSummary):
+            summary = summary.to_json()
         with self.engine.begin() as db:
             row = db.execute(
                 select(t.sessions.c.la).where(t.sessions.c.id == session_id)
@@ -520,7 +540,7 @@ class Registry:
             db.execute(
                 update(t.sessions)
                 .where(t.sessions.c.id == session_id)
-                .values(status=status, finished_at=now(), summary=summary)
+                .values(status=status.value, finished_at=now(), summary=dict(summary))
             )
             audit.append_event(
                 db,
@@ -539,6 +559,7 @@ class Registry:
                 SessionRecord(
                     **{
                         **row._mapping,
+                        "status": SessionStatus(row.status),
                         "received_at": _aware(row.received_at),
                         "finished_at": _aware(row.finished_at),
                     }
@@ -547,11 +568,12 @@ class Registry:
             ]
 
     def mark_session(self, session_id: str, status: str) -> None:
+        """Set the status (a :class:`SessionStatus`) of a session."""
         with self.engine.begin() as db:
             db.execute(
                 update(t.sessions)
                 .where(t.sessions.c.id == session_id)
-                .values(status=status)
+                .values(status=SessionStatus(status).value)
             )
 
     # -- the record -----------------------------------------------------------
@@ -736,11 +758,10 @@ def _dpia(row: Any) -> Dpia:
     )
 
 
-def _interrupted(status: str, summary: Any) -> bool:
+def _interrupted(status: str, summary: object) -> bool:
     """Whether a session ended because the process running it died (it may run
     again, under the same id, when its upload is taken up again)."""
-    return status == "interrupted" or (
-        status == "failed"
-        and isinstance(summary, dict)
-        and summary.get("error") == "interrupted"
+    return status == SessionStatus.INTERRUPTED or (
+        status == SessionStatus.FAILED
+        and SessionSummary.from_json(summary).error == "interrupted"  # as once kept
     )

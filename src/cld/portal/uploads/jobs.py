@@ -58,11 +58,16 @@ from cld.pipeline.pseudonym_key import key_from_environment
 from cld.pipeline.registry.audit import Outcome
 from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.session_ids import SESSION_ID, new_session_id
+from cld.pipeline.session_records import FileEntry, SessionSummary
 from cld.pipeline.session_report import (
     scan_issues,
-    stored_files,
-    stored_report,
+    stored_file_entries,
     stored_reports_by_checksum,
+)
+from cld.pipeline.session_status import (
+    ARCHIVED_STATUSES,
+    FINISHED_STATUSES,
+    SessionStatus,
 )
 from cld.pipeline.upload_steps import SessionJob, run_session
 from cld.portal.data_area import data_area, registry
@@ -71,9 +76,9 @@ from cld.portal.uploads.receive import portal_incoming, receive
 
 logger = logging.getLogger(__name__)
 
-ARCHIVED = ("published", "archived")
+ARCHIVED = ARCHIVED_STATUSES
 """Statuses of a session whose archive (and issue report) exists."""
-FINISHED = (*ARCHIVED, "unchanged")
+FINISHED = FINISHED_STATUSES
 """Statuses of a session that is done: ``unchanged`` (every file had been
 processed before and nothing had changed since) has no archive."""
 INTERRUPTED = (
@@ -387,12 +392,15 @@ def _clear_stopped(area: DataArea, upload: Upload) -> None:
     shutil.rmtree(area.incoming / la / session_id, ignore_errors=True)
     shutil.rmtree(area.sessions / la / f".{session_id}.partial", ignore_errors=True)
     found = registry()
-    if any(s.id == session_id and s.status == "running" for s in found.sessions(la)):
+    if any(
+        s.id == session_id and s.status == SessionStatus.RUNNING
+        for s in found.sessions(la)
+    ):
         found.finish_session(
             session_id,
-            status="failed",
+            status=SessionStatus.FAILED,
             by=upload.submitted_by,
-            summary={"error": "ReaderStoppedError"},
+            summary=SessionSummary.failed(ReaderStoppedError.__name__),
         )
 
 
@@ -445,7 +453,7 @@ class SessionInfo:
     """While queued or running, what identification found in each file."""
     unchanged: tuple[UnchangedFile, ...] = ()
     """Once finished, its files that were not processed again."""
-    files: tuple[dict[str, Any], ...] = ()
+    files: tuple[FileEntry, ...] = ()
     """Once finished, the registry's entry of each file (what was found, its
     issue counts, ``unchanged_since``)."""
 
@@ -474,7 +482,7 @@ def find_session(session_id: str) -> SessionInfo | None:
     record = None
     if upload is None or upload.status in FINISHED:
         record = next((s for s in registry().sessions(la) if s.id == session_id), None)
-    summary = (record.summary if record is not None else None) or {}
+    summary = record.outcome if record is not None else SessionSummary()
     if upload is not None:
         return SessionInfo(
             session=session_id,
@@ -486,11 +494,15 @@ def find_session(session_id: str) -> SessionInfo | None:
             error=upload.error or None,
             identified=upload.files if not upload.finished else [],
             unchanged=_unchanged_files(summary),
-            files=_summary_files(summary),
+            files=summary.files,
         )
     if record is None:
         return None
-    status = record.status if record.status in (*FINISHED, "running") else "failed"
+    status = (
+        record.status
+        if record.status in (*FINISHED, SessionStatus.RUNNING)
+        else SessionStatus.FAILED
+    )
     return SessionInfo(
         session=session_id,
         la=record.la,
@@ -498,41 +510,32 @@ def find_session(session_id: str) -> SessionInfo | None:
         stage=None,
         submitted_by=record.submitted_by,
         received_at=record.received_at,
-        error=_registry_error(record.status, record.summary),
+        error=_registry_error(record.status, summary),
         identified=[],
         unchanged=_unchanged_files(summary) if status in FINISHED else (),
-        files=_summary_files(summary) if status in FINISHED else (),
+        files=summary.files if status in FINISHED else (),
     )
 
 
-def _summary_files(summary: dict[str, Any]) -> tuple[dict[str, Any], ...]:
-    files = summary.get("files")
-    return tuple(
-        f for f in (files if isinstance(files, list) else []) if isinstance(f, dict)
-    )
-
-
-def _unchanged_files(summary: dict[str, Any]) -> tuple[UnchangedFile, ...]:
+def _unchanged_files(summary: SessionSummary) -> tuple[UnchangedFile, ...]:
     """The files of a finished session's summary that were not processed again."""
-    notes = summary.get("notes") or {}
     return tuple(
         UnchangedFile(
-            name=display_name(str(f.get("file", ""))),
-            session=str(f["unchanged_since"]),
-            note=str(notes.get(f.get("file")) or ""),
+            name=display_name(f.name),
+            session=f.unchanged_since,
+            note=summary.notes.get(f.name) or "",
         )
-        for f in _summary_files(summary)
-        if f.get("unchanged_since")
+        for f in summary.files
+        if f.unchanged_since
     )
 
 
-def _registry_error(status: str, summary: dict[str, Any] | None) -> str | None:
+def _registry_error(status: str, summary: SessionSummary) -> str | None:
     """Why a session the registry has failed (``cld process`` keeps no more)."""
-    if status == "interrupted":
+    if status == SessionStatus.INTERRUPTED:
         return "Processing was interrupted before it finished. Nothing was published."
-    if status == "failed":
-        reason = (summary or {}).get("error")
-        fault = f" ({reason})" if reason else ""
+    if status == SessionStatus.FAILED:
+        fault = f" ({summary.error})" if summary.error else ""
         return f"Processing failed{fault}. Nothing was published."
     return None
 
@@ -590,10 +593,9 @@ def archived_entries(
     counts = dict(issues.group_by("file").len().collect().iter_rows())
     columns = list(ISSUE_SCHEMA)
     entries = []
-    for found in stored_files(area, la, session_id):
-        name = str(found["name"])
-        report = stored_report(
-            found,
+    for entry in stored_file_entries(area, la, session_id):
+        name = entry.name
+        report = entry.as_report(
             issues.filter(pl.col("file") == name).head(first).select(columns).collect(),
             file=display_name(name),
         )
@@ -601,34 +603,27 @@ def archived_entries(
     return entries
 
 
-def _unread(la: str, entry: dict[str, Any]) -> dict[str, Any]:
+def _unread(la: str, entry: FileEntry) -> dict[str, Any]:
     """A file of an unchanged session as a ``cld validate --json`` entry: what
     the session that processed it found (it was not read again), from that
     session's archive; what the registry keeps, without issues, if it is gone."""
-    name = display_name(str(entry.get("file", "")))
-    earlier = str(entry.get("unchanged_since") or "")
+    name = display_name(entry.name)
     found = (
-        stored_reports_by_checksum(data_area(), la, earlier).get(str(entry["sha256"]))
-        if earlier and entry.get("sha256")
+        stored_reports_by_checksum(data_area(), la, entry.unchanged_since).get(
+            entry.sha256
+        )
+        if entry.unchanged_since and entry.sha256
         else None
     )
-    if found is not None:
-        entry = {**found.to_json(), "file": name}
-        issues = entry["issues"]
-        return {
-            **entry,
-            "issues": issues[:ISSUES_IN_STATUS],
-            "issue_count": len(issues),
-        }
+    if found is None:
+        return entry.as_report(file=name).to_json()
+    report = found.to_json()
+    issues = report["issues"]
     return {
+        **report,
         "file": name,
-        "dataset": entry.get("dataset"),
-        "year": entry.get("year"),
-        "year_reason": None,
-        "term": None,
-        "tables": dict(entry.get("tables") or {}),
-        "error": entry.get("error"),
-        "issues": [],
+        "issues": issues[:ISSUES_IN_STATUS],
+        "issue_count": len(issues),
     }
 
 

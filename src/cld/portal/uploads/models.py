@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from cld.pipeline.session_status import SessionStatus
+
 
 class Upload(models.Model):
     """One upload of one or more files for one authority (one pipeline session).
@@ -21,12 +23,16 @@ class Upload(models.Model):
     """
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Processing"
-        PUBLISHED = "published", "Published"
-        ARCHIVED = "archived", "Checked, not shared"
-        UNCHANGED = "unchanged", "Unchanged"
-        FAILED = "failed", "Failed"
+        """The statuses of :class:`~cld.pipeline.session_status.SessionStatus`
+        an upload can have (an upload a dead process ran is queued again or
+        failed, never ``interrupted``), with their names on the portal."""
+
+        QUEUED = SessionStatus.QUEUED.value, "Queued"
+        RUNNING = SessionStatus.RUNNING.value, "Processing"
+        PUBLISHED = SessionStatus.PUBLISHED.value, "Published"
+        ARCHIVED = SessionStatus.ARCHIVED.value, "Checked, not shared"
+        UNCHANGED = SessionStatus.UNCHANGED.value, "Unchanged"
+        FAILED = SessionStatus.FAILED.value, "Failed"
 
     session_id = models.CharField(max_length=64, unique=True)
     la = models.CharField(max_length=8, db_index=True)

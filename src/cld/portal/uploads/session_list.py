@@ -64,8 +64,7 @@ def visible_sessions(user: Any) -> list[SessionRow]:
 
 
 def _from_record(record: SessionRecord, upload: Upload | None) -> SessionRow:
-    summary = record.summary or {}
-    files = summary.get("files") or []
+    files = record.outcome.files
     status = str(upload.status) if upload is not None else record.status
     finished = status in FINISHED
     return SessionRow(
@@ -74,15 +73,11 @@ def _from_record(record: SessionRecord, upload: Upload | None) -> SessionRow:
         received_at=record.received_at,
         submitted_by=record.submitted_by,
         status=status,
-        files=[display_name(str(f.get("file", ""))) for f in files]
+        files=[display_name(f.name) for f in files]
         or ([str(f["name"]) for f in upload.files] if upload is not None else []),
-        errors=sum(int((f.get("issues") or {}).get("error", 0)) for f in files)
-        if finished
-        else None,
-        warnings=sum(int((f.get("issues") or {}).get("warning", 0)) for f in files)
-        if finished
-        else None,
-        unread=sum(1 for f in files if f.get("error")),
+        errors=sum(f.issues.get("error", 0) for f in files) if finished else None,
+        warnings=sum(f.issues.get("warning", 0) for f in files) if finished else None,
+        unread=sum(1 for f in files if f.error),
     )
 
 

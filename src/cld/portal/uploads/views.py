@@ -175,10 +175,10 @@ def file_rows(info: SessionInfo) -> list[dict[str, Any]]:
             }
             for f in info.identified
         ]
-    files = (
+    files: list[dict[str, Any]] = (
         stored_files(data_area(), info.la, info.session)
         if info.archived
-        else [{**f, "name": f.get("file", "")} for f in info.files]
+        else [f.to_json() for f in info.files]
     )
     rows = []
     for f in files:
