@@ -22,6 +22,7 @@ from cld.pipeline.data_area import DataArea
 from cld.pipeline.dpia_document import coverage_from_sessions, to_markdown
 from cld.pipeline.registry import Registry, open_registry
 from cld.pipeline.registry.store import SessionRecord
+from cld.pipeline.session_status import SessionStatus
 
 SIGNED_ON = dt.date(2025, 4, 1)
 ON = "2025-06-01"
@@ -67,7 +68,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     )
     registry.finish_session(
         "s1",
-        status="published",
+        status=SessionStatus.PUBLISHED,
         by="test",
         summary={
             "published": [

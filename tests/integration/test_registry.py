@@ -12,6 +12,7 @@ from cld.engine.errors import GovernanceError, UsageError
 from cld.governance.agreements import AgreementStatus, DpiaStatus
 from cld.governance.policy import default_policy, policy_from_document
 from cld.pipeline.registry import Registry, open_registry
+from cld.pipeline.session_status import SessionStatus
 
 D = dt.date
 
@@ -154,7 +155,9 @@ def test_dpia_rules(fresh: Registry) -> None:
 def test_sessions_are_recorded(fresh: Registry) -> None:
     at = dt.datetime(2026, 5, 1, 9, 30, tzinfo=dt.UTC)
     fresh.start_session("s1", "CAM", by="uploader", received_at=at, policy_version=1)
-    fresh.finish_session("s1", status="published", summary={"tables": 3}, by="uploader")
+    fresh.finish_session(
+        "s1", status=SessionStatus.PUBLISHED, summary={"tables": 3}, by="uploader"
+    )
     (record,) = fresh.sessions("CAM")
     assert (record.id, record.status, record.received_at, record.summary) == (
         "s1",

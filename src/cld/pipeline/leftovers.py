@@ -46,6 +46,7 @@ from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.locks import lock_key
 from cld.pipeline.registry.store import Registry
 from cld.pipeline.session_ids import SESSION_ID
+from cld.pipeline.session_status import SessionStatus
 
 PORTAL = ".portal"
 """The folder of ``incoming/`` where the portal's uploads wait."""
@@ -153,7 +154,10 @@ def end_dead_sessions(
         shutil.rmtree(archive, ignore_errors=True)
         area.forget(archive)
         registry.finish_session(
-            record.id, status="interrupted", by=by, summary={"error": "interrupted"}
+            record.id,
+            status=SessionStatus.INTERRUPTED,
+            by=by,
+            summary={"error": "interrupted"},
         )
         ended.append(record.id)
     return ended

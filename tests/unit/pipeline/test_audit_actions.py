@@ -12,6 +12,7 @@ import pytest
 
 import cld
 from cld.pipeline.registry.audit_actions import LABELS, AuditAction, action_label
+from cld.pipeline.session_status import SessionStatus
 
 SRC = Path(cld.__file__).parent
 RECORDING = {"record", "append_event", "events", "events_page", "record_refusal"}
@@ -86,12 +87,19 @@ def test_every_action_recorded_in_src_is_a_member() -> None:
 
 
 def test_every_status_a_session_ends_with_has_its_action() -> None:
-    statuses = list(_session_end_statuses())
-    assert {status for _, status in statuses} >= {"failed", "interrupted"}
-    for _, status in statuses:
-        assert AuditAction.session_ended(status) == f"session_{status}"
-    for status in ("published", "archived", "unchanged"):  # session.py's, built
-        assert AuditAction.session_ended(status).label.startswith("Session ")
+    """``finish_session`` records ``session_<status>``: every status a session
+    can end with (all but queued, running and deleted) has its action, and every
+    literal status passed to it in src is one of those."""
+    ending = set(SessionStatus) - {
+        SessionStatus.QUEUED,
+        SessionStatus.RUNNING,
+        SessionStatus.DELETED,
+    }
+    for status in ending:
+        action = AuditAction.session_ended(status)
+        assert action == f"session_{status}"
+        assert action.label.startswith("Session ")
+    assert {status for _, status in _session_end_statuses()} <= ending
 
 
 def test_an_unknown_session_status_has_no_action() -> None:

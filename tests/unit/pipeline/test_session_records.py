@@ -178,7 +178,12 @@ def test_the_registry_keeps_only_known_statuses(registry: Registry) -> None:
     at = dt.datetime(2026, 5, 1, 9, 30, tzinfo=dt.UTC)
     registry.start_session("s1", "CAM", by="t", received_at=at, policy_version=1)
     with pytest.raises(ValueError, match="'done'"):
-        registry.finish_session("s1", status="done", summary={}, by="t")
+        registry.finish_session(
+            "s1",
+            status="done",  # type: ignore[arg-type]  # what a wrong caller passes
+            summary={},
+            by="t",
+        )
     summary = SessionSummary(under=UNDER, files=(ENTRY,), published=(TABLE,))
     registry.finish_session(
         "s1", status=SessionStatus.PUBLISHED, summary=summary, by="t"

@@ -523,7 +523,7 @@ class Registry:
         self,
         session_id: str,
         *,
-        status: str,
+        status: SessionStatus,
         summary: SessionSummary | Mapping[str, Any],
         by: str,
     ) -> None:
