@@ -6,7 +6,7 @@ frozen records.
 wrong; :func:`shipped_risk_register` is the register shipped with the platform. A
 measure's text may name the :class:`RegisterFacts` of an authority's draft in
 braces (``{retention_periods}``), with the text to use instead when a fact is empty
-(``when_empty``); :meth:`RiskEntry.risk` fills them in.
+(``when_empty``); :func:`cld.governance.dpia_risks.risk_register` fills them in.
 """
 
 from __future__ import annotations
@@ -25,8 +25,6 @@ from cld.engine.errors import SchemaDefinitionError
 from cld.governance.dpia_risk_model import (
     Effect,
     Likelihood,
-    Measure,
-    Risk,
     RiskLevel,
     Safe,
     Severity,
@@ -68,14 +66,6 @@ class MeasureEntry:
     when_empty: tuple[tuple[str, str], ...] = ()
     """(fact, text): the text to use instead when the fact is empty."""
 
-    def measure(self, facts: RegisterFacts) -> Measure:
-        values = facts.values()
-        text = next(
-            (instead for fact, instead in self.when_empty if not values[fact]),
-            self.text,
-        )
-        return Measure(text.format_map(values), self.safe)
-
 
 @dataclass(frozen=True)
 class RiskEntry:
@@ -88,26 +78,10 @@ class RiskEntry:
     residual_likelihood: Likelihood
     residual_severity: Severity
 
-    def risk(self, facts: RegisterFacts) -> Risk:
-        """The risk, its measures worded for the authority's ``facts``."""
-        return Risk(
-            title=self.title,
-            description=self.description,
-            likelihood=self.likelihood,
-            severity=self.severity,
-            measures=tuple(m.measure(facts) for m in self.measures),
-            effect=self.effect,
-            residual_likelihood=self.residual_likelihood,
-            residual_severity=self.residual_severity,
-        )
-
 
 @dataclass(frozen=True)
 class RiskRegister:
     risks: tuple[RiskEntry, ...]
-
-    def filled(self, facts: RegisterFacts) -> tuple[Risk, ...]:
-        return tuple(entry.risk(facts) for entry in self.risks)
 
 
 @cache

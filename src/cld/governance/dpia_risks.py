@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cld.governance.dpia_risk_model import (
-    Effect,
     Likelihood,
     Measure,
     Risk,
@@ -25,17 +24,22 @@ from cld.governance.dpia_risk_model import (
     Severity,
     risk_level,
 )
-from cld.governance.dpia_risk_register import RegisterFacts, shipped_risk_register
+from cld.governance.dpia_risk_register import (
+    MeasureEntry,
+    RegisterFacts,
+    RiskEntry,
+    shipped_risk_register,
+)
 from cld.governance.use_case import UseCase
 
 __all__ = [
-    "Effect",
     "Likelihood",
     "Measure",
     "Risk",
     "RiskLevel",
     "Safe",
     "Severity",
+    "filled",
     "register_facts",
     "risk_level",
     "risk_register",
@@ -60,4 +64,27 @@ def risk_register(
 ) -> tuple[Risk, ...]:
     """The risks of the processing for the use cases an authority has signed."""
     facts = register_facts(signed, unshared_session_days=unshared_session_days)
-    return shipped_risk_register().filled(facts)
+    return tuple(filled(entry, facts) for entry in shipped_risk_register().risks)
+
+
+def filled(entry: RiskEntry, facts: RegisterFacts) -> Risk:
+    """The register's ``entry``, its measures worded for the authority's ``facts``."""
+    return Risk(
+        title=entry.title,
+        description=entry.description,
+        likelihood=entry.likelihood,
+        severity=entry.severity,
+        measures=tuple(_measure(m, facts) for m in entry.measures),
+        effect=entry.effect,
+        residual_likelihood=entry.residual_likelihood,
+        residual_severity=entry.residual_severity,
+    )
+
+
+def _measure(entry: MeasureEntry, facts: RegisterFacts) -> Measure:
+    values = facts.values()
+    text = next(
+        (instead for fact, instead in entry.when_empty if not values[fact]),
+        entry.text,
+    )
+    return Measure(text.format_map(values), entry.safe)

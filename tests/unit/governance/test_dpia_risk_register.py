@@ -23,7 +23,7 @@ from cld.governance.dpia_risk_register import (
     read_risk_register,
     shipped_risk_register,
 )
-from cld.governance.dpia_risks import Safe
+from cld.governance.dpia_risks import Risk, Safe, filled
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -44,9 +44,12 @@ def test_the_register_ships_as_package_data_beside_the_use_cases():
     assert {m.safe for r in register.risks for m in r.measures} == set(Safe)
 
 
+def fill(facts: RegisterFacts) -> tuple[Risk, ...]:
+    return tuple(filled(entry, facts) for entry in shipped_risk_register().risks)
+
+
 def test_facts_are_filled_in_and_an_empty_one_takes_its_other_wording():
-    register = shipped_risk_register()
-    with_facts = register.filled(
+    with_facts = fill(
         RegisterFacts(
             linked_use_cases="Pan-London benchmarking",
             retention_periods="Pan-London benchmarking: 7 years",
@@ -58,7 +61,7 @@ def test_facts_are_filled_in_and_an_empty_one_takes_its_other_wording():
     assert "year (Pan-London benchmarking: 7 years)" in texts
     assert "deleted after 30 days" in texts
     assert "{" not in texts
-    empty = register.filled(
+    empty = fill(
         RegisterFacts(
             linked_use_cases="", retention_periods="", unshared_session_days="0"
         )
