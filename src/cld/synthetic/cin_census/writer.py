@@ -48,6 +48,17 @@ _HEADER = """\
 """
 _FOOTER = "  </Children>\n</Message>\n"
 
+_WITH_LISTS = {
+    "assessments": (
+        "Assessments",
+        "assessment_factors",
+        "FactorsIdentifiedAtAssessment",
+    ),
+    "child_protection_plans": ("ChildProtectionPlans", "reviews", "Reviews"),
+}
+"""The episode's records that hold a list: table → (its element, the table listed
+in it, the list's element)."""
+
 Elements = tuple[tuple[str, str], ...]
 """(element, column) pairs of a record's own values, in the schema's order."""
 
@@ -243,45 +254,37 @@ class ReturnWriter:
         out.append("      <CINdetails>\n")
         _values(blocks["cin_episodes"], episode, head, " " * 8, out)
         for assessment in self._children_of("assessments", episode):
-            self.lines["assessments"][assessment] = written + len(out) + 1
-            out.append("        <Assessments>\n")
-            _values(
-                blocks["assessments"],
-                assessment,
-                self._own["assessments"],
-                " " * 10,
-                out,
-            )
-            factors = self._children_of("assessment_factors", assessment)
-            if factors:
-                out.append("          <FactorsIdentifiedAtAssessment>\n")
-                for factor in factors:
-                    self._value("assessment_factors", factor, blocks, out, written, 12)
-                out.append("          </FactorsIdentifiedAtAssessment>\n")
-            out.append("        </Assessments>\n")
+            self._with_list("assessments", assessment, blocks, out, written)
         for plan in self._children_of("cin_plans", episode):
             self._simple("cin_plans", plan, blocks, out, written, 8)
         for enquiry in self._children_of("section47", episode):
             self._simple("section47", enquiry, blocks, out, written, 8)
         _values(blocks["cin_episodes"], episode, tail, " " * 8, out)
         for plan in self._children_of("child_protection_plans", episode):
-            self.lines["child_protection_plans"][plan] = written + len(out) + 1
-            out.append("        <ChildProtectionPlans>\n")
-            _values(
-                blocks["child_protection_plans"],
-                plan,
-                self._own["child_protection_plans"],
-                " " * 10,
-                out,
-            )
-            reviews = self._children_of("reviews", plan)
-            if reviews:
-                out.append("          <Reviews>\n")
-                for review in reviews:
-                    self._value("reviews", review, blocks, out, written, 12)
-                out.append("          </Reviews>\n")
-            out.append("        </ChildProtectionPlans>\n")
+            self._with_list("child_protection_plans", plan, blocks, out, written)
         out.append("      </CINdetails>\n")
+
+    def _with_list(
+        self,
+        name: str,
+        record: int,
+        blocks: dict[str, _Block],
+        out: list[str],
+        written: int,
+    ) -> None:
+        """A record of an episode with a list of value records in it (see
+        :data:`_WITH_LISTS`)."""
+        tag, item_name, item_tag = _WITH_LISTS[name]
+        self.lines[name][record] = written + len(out) + 1
+        out.append(f"        <{tag}>\n")
+        _values(blocks[name], record, self._own[name], " " * 10, out)
+        found = self._children_of(item_name, record)
+        if found:
+            out.append(f"          <{item_tag}>\n")
+            for item in found:
+                self._value(item_name, item, blocks, out, written, 12)
+            out.append(f"          </{item_tag}>\n")
+        out.append(f"        </{tag}>\n")
 
 
 def _values(
