@@ -183,7 +183,7 @@ class ReturnWriter:
             if last > first:
                 put("        <Disabilities>\n")
                 for record in range(first, last):
-                    self._value("disabilities", record, blocks, out, written, 10)
+                    self._record("disabilities", record, blocks, out, written, 10)
                 put("        </Disabilities>\n")
             put("      </ChildCharacteristics>\n")
             for episode in range(episodes[child], episodes[child + 1]):
@@ -197,7 +197,7 @@ class ReturnWriter:
             if start <= record < stop
         )
 
-    def _value(
+    def _record(
         self,
         name: str,
         record: int,
@@ -206,37 +206,25 @@ class ReturnWriter:
         written: int,
         indent: int,
     ) -> None:
-        """A record that is one element holding its value (``Disability``)."""
-        tag = _tag(self.spec.tables[name])
-        column = self._own[name][0][1]
-        value = blocks[name].text(column, record)
-        line = f"{' ' * indent}<{tag}>{'' if value is None else value}</{tag}>\n"
-        self.lines[name][record] = written + len(out) + 1
-        out.append(line)
-        if record in self.copies.get(name, ()):
-            self.copy_lines[name][record] = written + len(out) + 1
-            out.append(line)
-
-    def _simple(
-        self,
-        name: str,
-        record: int,
-        blocks: dict[str, _Block],
-        out: list[str],
-        written: int,
-        indent: int,
-    ) -> None:
-        """A record of value elements, nothing nested in it (``Section47``)."""
+        """A record nothing is nested in, written again right after if it is a
+        planted duplicate: one element holding its value when its own column is the
+        element itself (``Disability``), else an element of value elements
+        (``Section47``)."""
         tag = _tag(self.spec.tables[name])
         pad = " " * indent
-        for time in range(2 if record in self.copies.get(name, ()) else 1):
-            if time == 0:
-                self.lines[name][record] = written + len(out) + 1
-            else:
-                self.copy_lines[name][record] = written + len(out) + 1
-            out.append(f"{pad}<{tag}>\n")
-            _values(blocks[name], record, self._own[name], pad + "  ", out)
-            out.append(f"{pad}</{tag}>\n")
+        own = self._own[name]
+        if own[0][0] == ".":
+            value = blocks[name].text(own[0][1], record)
+            text = [f"{pad}<{tag}>{'' if value is None else value}</{tag}>\n"]
+        else:
+            text = [f"{pad}<{tag}>\n"]
+            _values(blocks[name], record, own, pad + "  ", text)
+            text.append(f"{pad}</{tag}>\n")
+        self.lines[name][record] = written + len(out) + 1
+        out.extend(text)
+        if record in self.copies.get(name, ()):
+            self.copy_lines[name][record] = written + len(out) + 1
+            out.extend(text)
 
     def _children_of(self, name: str, parent: int) -> range:
         offsets = self._offsets.get(name)
@@ -256,9 +244,9 @@ class ReturnWriter:
         for assessment in self._children_of("assessments", episode):
             self._with_list("assessments", assessment, blocks, out, written)
         for plan in self._children_of("cin_plans", episode):
-            self._simple("cin_plans", plan, blocks, out, written, 8)
+            self._record("cin_plans", plan, blocks, out, written, 8)
         for enquiry in self._children_of("section47", episode):
-            self._simple("section47", enquiry, blocks, out, written, 8)
+            self._record("section47", enquiry, blocks, out, written, 8)
         _values(blocks["cin_episodes"], episode, tail, " " * 8, out)
         for plan in self._children_of("child_protection_plans", episode):
             self._with_list("child_protection_plans", plan, blocks, out, written)
@@ -282,7 +270,7 @@ class ReturnWriter:
         if found:
             out.append(f"          <{item_tag}>\n")
             for item in found:
-                self._value(item_name, item, blocks, out, written, 12)
+                self._record(item_name, item, blocks, out, written, 12)
             out.append(f"          </{item_tag}>\n")
         out.append(f"        </{tag}>\n")
 
