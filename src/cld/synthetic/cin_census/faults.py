@@ -18,12 +18,7 @@ import polars as pl
 
 from cld.engine.conform.messages import and_list
 from cld.engine.issues import IssueCode
-from cld.engine.spec.model import (
-    DatasetSpec,
-    DecimalColumn,
-    IntegerColumn,
-    TableSpec,
-)
+from cld.engine.spec.model import DatasetSpec, DecimalColumn, IntegerColumn, TableSpec
 from cld.synthetic.cin_census.journeys import Records, own_columns, parent_table
 from cld.synthetic.faults import bad_codes, typed_fault_columns
 

@@ -48,16 +48,9 @@ _HEADER = """\
 """
 _FOOTER = "  </Children>\n</Message>\n"
 
-_WITH_LISTS = {
-    "assessments": (
-        "Assessments",
-        "assessment_factors",
-        "FactorsIdentifiedAtAssessment",
-    ),
-    "child_protection_plans": ("ChildProtectionPlans", "reviews", "Reviews"),
-}
-"""The episode's records that hold a list: table → (its element, the table listed
-in it, the list's element)."""
+_LISTED = {"assessments": "assessment_factors", "child_protection_plans": "reviews"}
+"""Records of an episode with a list of another table's records in them, after
+their own values: table → the table listed."""
 
 Elements = tuple[tuple[str, str], ...]
 """(element, column) pairs of a record's own values, in the schema's order."""
@@ -167,7 +160,6 @@ class ReturnWriter:
         children = self.spec.tables["children"]
         identifiers = _elements(children, within="ChildIdentifiers/")
         characteristics = _elements(children, within="ChildCharacteristics/")
-        disabilities = self._offsets["disabilities"]
         episodes = self._offsets["cin_episodes"]
         lines = self.lines["children"]
         put = out.append
@@ -179,12 +171,7 @@ class ReturnWriter:
             put("      </ChildIdentifiers>\n")
             put("      <ChildCharacteristics>\n")
             _values(blocks["children"], child, characteristics, "        ", out)
-            first, last = disabilities[child], disabilities[child + 1]
-            if last > first:
-                put("        <Disabilities>\n")
-                for record in range(first, last):
-                    self._record("disabilities", record, blocks, out, written, 10)
-                put("        </Disabilities>\n")
+            self._list("disabilities", child, blocks, out, written, 8)
             put("      </ChildCharacteristics>\n")
             for episode in range(episodes[child], episodes[child + 1]):
                 self._episode(episode, blocks, out, written)
@@ -206,25 +193,47 @@ class ReturnWriter:
         written: int,
         indent: int,
     ) -> None:
-        """A record nothing is nested in, written again right after if it is a
-        planted duplicate: one element holding its value when its own column is the
-        element itself (``Disability``), else an element of value elements
-        (``Section47``)."""
+        """One record of ``name``, written again right after if it is a planted
+        duplicate: an element holding its value when its own column is the element
+        itself (``Disability``), else an element of value elements (``Section47``)
+        and then any list nested in it (:data:`_LISTED`)."""
         tag = _tag(self.spec.tables[name])
         pad = " " * indent
         own = self._own[name]
+        first = len(out)
+        self.lines[name][record] = written + first + 1
         if own[0][0] == ".":
             value = blocks[name].text(own[0][1], record)
-            text = [f"{pad}<{tag}>{'' if value is None else value}</{tag}>\n"]
+            out.append(f"{pad}<{tag}>{'' if value is None else value}</{tag}>\n")
         else:
-            text = [f"{pad}<{tag}>\n"]
-            _values(blocks[name], record, own, pad + "  ", text)
-            text.append(f"{pad}</{tag}>\n")
-        self.lines[name][record] = written + len(out) + 1
-        out.extend(text)
+            out.append(f"{pad}<{tag}>\n")
+            _values(blocks[name], record, own, pad + "  ", out)
+            if name in _LISTED:
+                self._list(_LISTED[name], record, blocks, out, written, indent + 2)
+            out.append(f"{pad}</{tag}>\n")
         if record in self.copies.get(name, ()):
             self.copy_lines[name][record] = written + len(out) + 1
-            out.extend(text)
+            out.extend(out[first:])
+
+    def _list(
+        self,
+        name: str,
+        parent: int,
+        blocks: dict[str, _Block],
+        out: list[str],
+        written: int,
+        indent: int,
+    ) -> None:
+        """The records of ``name`` under ``parent`` (a record of its parent table)
+        in their list element (``Disabilities``), if there are any."""
+        records = self._children_of(name, parent)
+        if records:
+            pad = " " * indent
+            wrapper = (self.spec.tables[name].record or "").split("/")[-2]
+            out.append(f"{pad}<{wrapper}>\n")
+            for record in records:
+                self._record(name, record, blocks, out, written, indent + 2)
+            out.append(f"{pad}</{wrapper}>\n")
 
     def _children_of(self, name: str, parent: int) -> range:
         offsets = self._offsets.get(name)
@@ -242,37 +251,15 @@ class ReturnWriter:
         out.append("      <CINdetails>\n")
         _values(blocks["cin_episodes"], episode, head, " " * 8, out)
         for assessment in self._children_of("assessments", episode):
-            self._with_list("assessments", assessment, blocks, out, written)
+            self._record("assessments", assessment, blocks, out, written, 8)
         for plan in self._children_of("cin_plans", episode):
             self._record("cin_plans", plan, blocks, out, written, 8)
         for enquiry in self._children_of("section47", episode):
             self._record("section47", enquiry, blocks, out, written, 8)
         _values(blocks["cin_episodes"], episode, tail, " " * 8, out)
         for plan in self._children_of("child_protection_plans", episode):
-            self._with_list("child_protection_plans", plan, blocks, out, written)
+            self._record("child_protection_plans", plan, blocks, out, written, 8)
         out.append("      </CINdetails>\n")
-
-    def _with_list(
-        self,
-        name: str,
-        record: int,
-        blocks: dict[str, _Block],
-        out: list[str],
-        written: int,
-    ) -> None:
-        """A record of an episode with a list of value records in it (see
-        :data:`_WITH_LISTS`)."""
-        tag, item_name, item_tag = _WITH_LISTS[name]
-        self.lines[name][record] = written + len(out) + 1
-        out.append(f"        <{tag}>\n")
-        _values(blocks[name], record, self._own[name], " " * 10, out)
-        found = self._children_of(item_name, record)
-        if found:
-            out.append(f"          <{item_tag}>\n")
-            for item in found:
-                self._record(item_name, item, blocks, out, written, 12)
-            out.append(f"          </{item_tag}>\n")
-        out.append(f"        </{tag}>\n")
 
 
 def _values(
