@@ -6,12 +6,12 @@ frozen records.
 wrong; :func:`shipped_risk_register` is the register shipped with the platform. A
 measure's text may name the :class:`RegisterFacts` of an authority's draft in
 braces (``{retention_periods}``), with the text to use instead when a fact is empty
-(``when_empty``); :func:`cld.governance.dpia_risks.risk_register` fills them in.
+(``when_empty``); :func:`risk_register` fills them in for an authority.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from functools import cache
@@ -22,14 +22,17 @@ from typing import TypeVar
 import yaml
 
 from cld.engine.errors import SchemaDefinitionError
-from cld.governance.dpia_risk_model import (
+from cld.governance.dpia_risks import (
     Effect,
     Likelihood,
+    Measure,
+    Risk,
     RiskLevel,
     Safe,
     Severity,
     risk_level,
 )
+from cld.governance.use_case import UseCase
 
 SHIPPED = "dpia_risks.yaml"
 """The register's file, beside the use cases in :mod:`cld.governance`."""
@@ -82,6 +85,52 @@ class RiskEntry:
 @dataclass(frozen=True)
 class RiskRegister:
     risks: tuple[RiskEntry, ...]
+
+
+def risk_register(
+    signed: Sequence[UseCase], *, unshared_session_days: int
+) -> tuple[Risk, ...]:
+    """The risks of the processing for the use cases an authority has signed: the
+    shipped register, its measures worded for them."""
+    facts = register_facts(signed, unshared_session_days=unshared_session_days)
+    return tuple(filled(entry, facts) for entry in shipped_risk_register().risks)
+
+
+def register_facts(
+    signed: Sequence[UseCase], *, unshared_session_days: int
+) -> RegisterFacts:
+    """What the register's measures name, for the use cases an authority signed."""
+    return RegisterFacts(
+        linked_use_cases=", ".join(sorted(u.title for u in signed if u.linkage)),
+        retention_periods="; ".join(
+            f"{u.title}: {u.retention_years} years" for u in signed
+        ),
+        unshared_session_days=str(unshared_session_days),
+    )
+
+
+def filled(entry: RiskEntry, facts: RegisterFacts) -> Risk:
+    """The register's ``entry``, its measures worded for the authority's ``facts``."""
+    return Risk(
+        title=entry.title,
+        description=entry.description,
+        likelihood=entry.likelihood,
+        severity=entry.severity,
+        measures=tuple(_worded(m, facts) for m in entry.measures),
+        effect=entry.effect,
+        residual_likelihood=entry.residual_likelihood,
+        residual_severity=entry.residual_severity,
+    )
+
+
+def _worded(entry: MeasureEntry, facts: RegisterFacts) -> Measure:
+    """``entry``'s text (or the one for an empty fact) with the facts filled in."""
+    values = facts.values()
+    text = next(
+        (instead for fact, instead in entry.when_empty if not values[fact]),
+        entry.text,
+    )
+    return Measure(text.format_map(values), entry.safe)
 
 
 @cache

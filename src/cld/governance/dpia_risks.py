@@ -1,90 +1,98 @@
-"""The DPIA draft's pre-filled risk register: the risks of pooling children's data
-and the platform's measures against each, tagged with the Five Safe they serve.
+"""The DPIA draft's risk register: its vocabulary and records.
 
-The register is data, ``dpia_risks.yaml`` (read and checked by
-:mod:`cld.governance.dpia_risk_register`); its vocabulary and records are in
-:mod:`cld.governance.dpia_risk_model`. Each risk is scored as the ICO's template
-does: likelihood (remote, possible, probable) and severity (minimal, significant,
-severe) give an overall risk of low, medium or high, once before the measures and
-once after them (the residual risk). :func:`risk_register` fills the register for
-the use cases an authority has signed; ``cld.governance.dpia_sections.risk_sections``
-words it as the DPIA's steps 5 and 6.
+Each risk is scored as the ICO's template does: likelihood (remote, possible,
+probable) and severity (minimal, significant, severe) give an overall risk of low,
+medium or high, once before the measures and once after them (the residual risk);
+each measure is tagged with the Five Safe it serves. The register itself is data,
+``dpia_risks.yaml``: :func:`cld.governance.dpia_risk_register.risk_register` fills
+it for the use cases an authority has signed, and
+``cld.governance.dpia_sections.risk_sections`` words it as the DPIA's steps 5 and 6.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from cld.governance.dpia_risk_model import (
-    Likelihood,
-    Measure,
-    Risk,
-    RiskLevel,
-    Safe,
-    Severity,
-    risk_level,
-)
-from cld.governance.dpia_risk_register import (
-    MeasureEntry,
-    RegisterFacts,
-    RiskEntry,
-    shipped_risk_register,
-)
-from cld.governance.use_case import UseCase
-
-__all__ = [
-    "Likelihood",
-    "Measure",
-    "Risk",
-    "RiskLevel",
-    "Safe",
-    "Severity",
-    "filled",
-    "register_facts",
-    "risk_level",
-    "risk_register",
-]
+from dataclasses import dataclass
+from enum import StrEnum
 
 
-def register_facts(
-    signed: Sequence[UseCase], *, unshared_session_days: int
-) -> RegisterFacts:
-    """What the register's measures name, for the use cases an authority signed."""
-    return RegisterFacts(
-        linked_use_cases=", ".join(sorted(u.title for u in signed if u.linkage)),
-        retention_periods="; ".join(
-            f"{u.title}: {u.retention_years} years" for u in signed
-        ),
-        unshared_session_days=str(unshared_session_days),
-    )
+class Likelihood(StrEnum):
+    REMOTE = "remote"
+    POSSIBLE = "possible"
+    PROBABLE = "probable"
 
 
-def risk_register(
-    signed: Sequence[UseCase], *, unshared_session_days: int
-) -> tuple[Risk, ...]:
-    """The risks of the processing for the use cases an authority has signed."""
-    facts = register_facts(signed, unshared_session_days=unshared_session_days)
-    return tuple(filled(entry, facts) for entry in shipped_risk_register().risks)
+class Severity(StrEnum):
+    MINIMAL = "minimal"
+    SIGNIFICANT = "significant"
+    SEVERE = "severe"
 
 
-def filled(entry: RiskEntry, facts: RegisterFacts) -> Risk:
-    """The register's ``entry``, its measures worded for the authority's ``facts``."""
-    return Risk(
-        title=entry.title,
-        description=entry.description,
-        likelihood=entry.likelihood,
-        severity=entry.severity,
-        measures=tuple(_measure(m, facts) for m in entry.measures),
-        effect=entry.effect,
-        residual_likelihood=entry.residual_likelihood,
-        residual_severity=entry.residual_severity,
-    )
+class RiskLevel(StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
 
 
-def _measure(entry: MeasureEntry, facts: RegisterFacts) -> Measure:
-    values = facts.values()
-    text = next(
-        (instead for fact, instead in entry.when_empty if not values[fact]),
-        entry.text,
-    )
-    return Measure(text.format_map(values), entry.safe)
+class Effect(StrEnum):
+    """What the measures do to a risk."""
+
+    ELIMINATED = "eliminated"
+    REDUCED = "reduced"
+    ACCEPTED = "accepted"
+
+
+class Safe(StrEnum):
+    """The Five Safes: how a secure data environment describes its controls."""
+
+    PEOPLE = "safe people"
+    PROJECTS = "safe projects"
+    SETTINGS = "safe settings"
+    DATA = "safe data"
+    OUTPUTS = "safe outputs"
+
+    @property
+    def meaning(self) -> str:
+        return _SAFE_MEANINGS[self]
+
+
+_SAFE_MEANINGS = {
+    Safe.PEOPLE: "only trained, authorised people see the data",
+    Safe.PROJECTS: "data is used only for an approved purpose",
+    Safe.SETTINGS: "technical controls stop unauthorised access and use",
+    Safe.DATA: "the data is de-identified as far as the purpose allows",
+    Safe.OUTPUTS: "what leaves the platform is checked before release",
+}
+
+
+def risk_level(likelihood: Likelihood, severity: Severity) -> RiskLevel:
+    """The overall risk: low, medium or high (the ICO's three-by-three matrix)."""
+    score = list(Likelihood).index(likelihood) + list(Severity).index(severity)
+    if score <= 1:
+        return RiskLevel.LOW
+    return RiskLevel.MEDIUM if score == 2 else RiskLevel.HIGH
+
+
+@dataclass(frozen=True)
+class Measure:
+    text: str
+    safe: Safe
+
+
+@dataclass(frozen=True)
+class Risk:
+    title: str
+    description: str
+    likelihood: Likelihood
+    severity: Severity
+    measures: tuple[Measure, ...]
+    effect: Effect
+    residual_likelihood: Likelihood
+    residual_severity: Severity
+
+    @property
+    def overall(self) -> RiskLevel:
+        return risk_level(self.likelihood, self.severity)
+
+    @property
+    def residual(self) -> RiskLevel:
+        return risk_level(self.residual_likelihood, self.residual_severity)

@@ -20,10 +20,11 @@ from cld.governance.dpia_risk_register import (
     SHIPPED,
     RegisterFacts,
     RiskRegisterError,
+    filled,
     read_risk_register,
     shipped_risk_register,
 )
-from cld.governance.dpia_risks import Risk, Safe, filled
+from cld.governance.dpia_risks import Risk, Safe
 
 ROOT = Path(__file__).resolve().parents[3]
 
