@@ -28,10 +28,7 @@ from cld.cli.synth_command import (
     DatasetsOption,
     MessinessOption,
     SeedOption,
-    generate_with_progress,
-    parse_authorities,
-    parse_datasets,
-    parse_years,
+    generate_as_asked,
     progress_bar,
 )
 from cld.engine.errors import ExitCode
@@ -176,18 +173,11 @@ def demo(
     factor is off in the demo only). Exit 0 when every file was read and
     identified and every planted fault was found.
     """
-    chosen_years = parse_years(years)
-    chosen = parse_authorities(la)
-    console = Console(highlight=False)
-    summary = generate_with_progress(
-        out,
-        chosen,
-        chosen_years,
-        children=children,
-        seed=seed,
-        messiness=messiness,
-        datasets=parse_datasets(datasets),
+    made = generate_as_asked(
+        out, la, years, datasets, children=children, seed=seed, messiness=messiness
     )
+    chosen, chosen_years, summary = made.authorities, made.years, made.summary
+    console = Console(highlight=False)
     console.print(
         f"Generated {len(summary.files):,} files for {len(chosen)} authorities, "
         f"collection years {chosen_years[0]}–{chosen_years[-1]}, in {out}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
@@ -119,30 +120,45 @@ def progress_bar(
         yield advance
 
 
-def generate_with_progress(
+@dataclass(frozen=True)
+class Generated:
+    """What ``cld synth`` or ``cld demo`` generated: for whom, which years, and the
+    files written."""
+
+    authorities: list[Authority]
+    years: list[int]
+    summary: SynthSummary
+
+
+def generate_as_asked(
     out: Path,
-    las: list[Authority],
-    years: list[int],
+    la: str | None,
+    years: str,
+    datasets: str | None,
     *,
     children: int,
     seed: int,
     messiness: float,
-    datasets: list[str],
-) -> SynthSummary:
-    """:func:`write_synthetic` with a progress bar on standard error."""
+) -> Generated:
+    """:func:`write_synthetic` for the authorities, years and datasets the options
+    name (a UsageError for a wrong one), with a progress bar on standard error."""
+    chosen_years = parse_years(years)
+    chosen = parse_authorities(la)
+    chosen_datasets = parse_datasets(datasets)
     with progress_bar(
-        Console(stderr=True), "Generating", len(las) * len(years)
+        Console(stderr=True), "Generating", len(chosen) * len(chosen_years)
     ) as advance:
-        return write_synthetic(
+        summary = write_synthetic(
             out,
-            las,
-            years,
+            chosen,
+            chosen_years,
             children=children,
             seed=seed,
             messiness=messiness,
-            datasets=datasets,
+            datasets=chosen_datasets,
             on_progress=lambda la, year: advance(f"{la.code} {year}"),
         )
+    return Generated(chosen, chosen_years, summary)
 
 
 SeedOption = Annotated[int, typer.Option(min=0, help="Same seed, same files.")]
@@ -187,17 +203,10 @@ def synth(
     files; faults are planted in about --messiness of the rows and listed in
     planted_faults.csv with the issue the validator must raise for each.
     """
-    chosen_years = parse_years(years)
-    chosen = parse_authorities(la)
-    summary = generate_with_progress(
-        out,
-        chosen,
-        chosen_years,
-        children=children,
-        seed=seed,
-        messiness=messiness,
-        datasets=parse_datasets(datasets),
+    made = generate_as_asked(
+        out, la, years, datasets, children=children, seed=seed, messiness=messiness
     )
+    chosen, chosen_years, summary = made.authorities, made.years, made.summary
     console = Console(highlight=False)
     span = (
         str(chosen_years[0])

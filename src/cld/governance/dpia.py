@@ -12,7 +12,8 @@ authority and each use case it has signed; the model is in
 :mod:`cld.governance.dpia_model`, the field tables in
 :mod:`cld.governance.dpia_fields`, the other steps in
 :mod:`cld.governance.dpia_sections` and the risk register in
-:mod:`cld.governance.dpia_risks`.
+:mod:`cld.governance.dpia_risk_register` (its records in
+:mod:`cld.governance.dpia_risks`).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from cld.governance.dpia_model import (
     YearCoverage,
     day_words,
 )
-from cld.governance.dpia_risks import risk_register
+from cld.governance.dpia_risk_register import risk_register
 from cld.governance.dpia_sections import (
     consultation,
     context,

@@ -9,7 +9,7 @@ exactly its issue, at its row and column.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,10 +22,8 @@ from cld.engine.spec.model import (
     IDENTIFIERS,
     CategoryColumn,
     ColumnSpec,
-    DateColumn,
     DecimalColumn,
     IntegerColumn,
-    PostcodeColumn,
     TableSpec,
 )
 
@@ -57,28 +55,53 @@ def fault_columns(
     match kind:
         case IssueCode.BLANK_MANDATORY:
             return table.mandatory
-        case IssueCode.INVALID_CATEGORY:
-            return tuple(n for n, c in columns if isinstance(c, CategoryColumn))
-        case IssueCode.INVALID_DATE:
-            return tuple(n for n, c in columns if isinstance(c, DateColumn))
-        case IssueCode.INVALID_POSTCODE:
-            return tuple(n for n, c in columns if isinstance(c, PostcodeColumn))
         case IssueCode.IDENTIFIER_RESTORED:
             return tuple(
                 n
                 for n, c in columns
                 if c.personal in IDENTIFIERS and n in digit_columns
             )
-        case IssueCode.OUT_OF_RANGE:
-            return tuple(
-                n
-                for n, c in columns
-                if isinstance(c, IntegerColumn | DecimalColumn)
-                and (c.min is not None or c.max is not None)
-            )
         case IssueCode.DUPLICATE_KEY:
             return (and_list(table.key),) if table.key else ()
-    raise ValueError(f"{kind} is not a fault the generator plants")
+    return typed_fault_columns(columns, kind, PLANTED)
+
+
+_OF_TYPE = {
+    IssueCode.INVALID_CATEGORY: "category",
+    IssueCode.INVALID_DATE: "date",
+    IssueCode.INVALID_POSTCODE: "postcode",
+    IssueCode.INVALID_PATTERN: "pattern",
+}
+"""The faults that go in any column of one type, and the type."""
+
+
+def typed_fault_columns(
+    columns: Iterable[tuple[str, ColumnSpec]],
+    kind: IssueCode,
+    planted: Collection[IssueCode],
+) -> tuple[str, ...]:
+    """The names of ``columns`` a fault of ``kind`` can go in, for a kind that asks
+    only a column's type (a code, a date, a postcode or a pattern that is not one;
+    a number outside its bounds). A ValueError for any other kind, or one not in
+    ``planted`` (the kinds a generator plants)."""
+    if kind == IssueCode.OUT_OF_RANGE and kind in planted:
+        return tuple(
+            n
+            for n, c in columns
+            if isinstance(c, IntegerColumn | DecimalColumn)
+            and (c.min is not None or c.max is not None)
+        )
+    of_type = _OF_TYPE.get(kind)
+    if of_type is None or kind not in planted:
+        raise ValueError(f"{kind} is not a fault the generator plants")
+    return tuple(n for n, c in columns if c.type == of_type)
+
+
+def bad_codes(column: ColumnSpec) -> tuple[str, ...]:
+    """Codes that are not in ``column``'s list, however the list spells its codes."""
+    assert isinstance(column, CategoryColumn)
+    known = column.spellings()
+    return tuple(v for v in _BAD_CODES if v.casefold() not in known)
 
 
 @dataclass(frozen=True)
@@ -122,9 +145,7 @@ def _bad_values(
         case IssueCode.IDENTIFIER_RESTORED:
             return current + ".0"
         case IssueCode.INVALID_CATEGORY:
-            assert isinstance(column, CategoryColumn)
-            known = column.spellings()
-            choices = tuple(v for v in _BAD_CODES if v.casefold() not in known)
+            choices = bad_codes(column)
         case IssueCode.INVALID_DATE:
             choices = (
                 f"31/02/{year}",

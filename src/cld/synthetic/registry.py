@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 import polars as pl
@@ -39,6 +40,21 @@ class Upload(Protocol):
         """row, column, code (and table, for files of several tables) of every
         planted fault; row as the validator reports it."""
         ...
+
+
+@dataclass(frozen=True)
+class FileUpload:
+    """An :class:`Upload` whose bytes are made whole (an XML return, a workbook)."""
+
+    la: str
+    year: int
+    name: str
+    data: bytes
+    rows: int
+    """The data rows (records) of every table in the file, duplicates included."""
+    faults: pl.DataFrame
+    """table, row (as the validator reports it), column and code of every planted
+    fault."""
 
 
 Generator = Callable[..., Sequence[Upload]]

@@ -30,6 +30,7 @@ from cld.governance.authorities import Authority
 from cld.synthetic.codes import code_labelled, draw
 from cld.synthetic.dates import Days, day_number, uniform_days
 from cld.synthetic.faults import apply_faults, plan_faults
+from cld.synthetic.registry import FileUpload
 from cld.synthetic.seeds import rng_for, stable_number
 from cld.synthetic.tables import assemble
 
@@ -113,18 +114,10 @@ _FILE_NAMES = (
 )
 
 
-@dataclass(frozen=True)
-class WorkforceUpload:
-    """One census return as the authority would upload it, and its planted faults."""
-
-    la: str
-    year: int
-    name: str
-    data: bytes
-    rows: int
-    """Rows of every table: the workers and the one vacancies row."""
-    faults: pl.DataFrame
-    """table, row (the XML line of the row's element), column, code."""
+class WorkforceUpload(FileUpload):
+    """One census return as the authority would upload it, and its planted faults
+    (rows: the workers and the one vacancies row; a fault's row: the XML line of
+    the row's element)."""
 
 
 def file_name(authority: Authority, year: int) -> str:

@@ -23,13 +23,13 @@ from cld.governance.dpia import (
     build_dpia,
 )
 from cld.governance.dpia_fields import field_rows
+from cld.governance.dpia_risk_register import risk_register
 from cld.governance.dpia_risks import (
     Likelihood,
     RiskLevel,
     Safe,
     Severity,
     risk_level,
-    risk_register,
 )
 from cld.governance.dpia_sections import dataset_title
 from cld.governance.policy import Policy, default_policy, policy_from_document

@@ -12,8 +12,6 @@ Same arguments and seed, same bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
 from cld.engine.spec.load import load_spec
@@ -32,6 +30,7 @@ from cld.synthetic.annex_a.style import Style, file_name, spellings_of, style_of
 from cld.synthetic.annex_a.workbook import workbook_bytes
 from cld.synthetic.faults import FAULT_SCHEMA, apply_faults, plan_faults
 from cld.synthetic.identifiers import id_style
+from cld.synthetic.registry import FileUpload
 from cld.synthetic.seeds import rng_for
 
 DATASET = "annex_a"
@@ -41,18 +40,9 @@ _IDENTIFIER_COLUMNS = frozenset({"Child Unique ID"})
 __all__ = ["AnnexAWorkbook", "generate"]
 
 
-@dataclass(frozen=True)
-class AnnexAWorkbook:
-    """One authority's Annex A workbook, and the faults planted in it."""
-
-    la: str
-    year: int
-    name: str
-    data: bytes
-    rows: int
-    """Data rows over every list."""
-    faults: pl.DataFrame
-    """table, row (the Excel row), column, code of every planted fault."""
+class AnnexAWorkbook(FileUpload):
+    """One authority's Annex A workbook, and the faults planted in it (rows: data
+    rows over every list; a fault's row: the Excel row)."""
 
 
 def _rows(table: str, children: int) -> int:

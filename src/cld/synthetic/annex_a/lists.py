@@ -10,7 +10,7 @@ that made it) and none is after the end of the collection year.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -234,6 +234,25 @@ def _after(
     or before ``end`` (else it has not happened yet)."""
     later = days + rng.integers(low, high + 1, size=len(days))
     return later, later <= end
+
+
+def _steps(
+    rng: np.random.Generator,
+    start: Days,
+    gaps: Sequence[tuple[int, int]],
+    end: int,
+    possible: Mask,
+) -> list[tuple[Days, Mask]]:
+    """Events one after another from ``start``, each ``low`` to ``high`` days after
+    the one before (``gaps``), each with whether it has happened: where it was
+    ``possible``, by ``end``, and after the one before had."""
+    chain = []
+    day, so_far = start, possible
+    for low, high in gaps:
+        day, happened = _after(rng, day, low, high, end)
+        so_far = so_far & happened
+        chain.append((day, so_far))
+    return chain
 
 
 def _when(mask: Mask, values: pl.Series) -> pl.Series:
@@ -651,14 +670,11 @@ def list_10(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Seri
     decided, _ = _after(rng, entered, 60, 400, end)
     decided = np.minimum(decided, end)
     stopped = rng.random(size) < 0.08
-    order, has_order = _after(rng, decided, 30, 200, end)
-    has_order &= ~stopped
-    matched, has_match = _after(rng, order, 30, 200, end)
-    has_match &= has_order
-    placed, has_placed = _after(rng, matched, 7, 40, end)
-    has_placed &= has_match
-    adopted, has_adopted = _after(rng, placed, 70, 200, end)
-    has_adopted &= has_placed
+    adoption = _steps(
+        rng, decided, ((30, 200), (30, 200), (7, 40), (70, 200)), end, ~stopped
+    )
+    (order, has_order), (matched, has_match), (placed, has_placed) = adoption[:3]
+    adopted, has_adopted = adoption[3]
     stop_day = uniform_days(rng, decided, np.full(size, end))
     fostering, fostered = _after(rng, entered, 0, 60, end)
     fostered &= rng.random(size) < 0.1
@@ -709,21 +725,13 @@ def list_11(ctx: ListContext, t: TableSpec, kids: Children) -> dict[str, pl.Seri
     size, rng, end = kids.size, ctx.rng, ctx.end
     enquiry = uniform_days(rng, end - 2 * _YEAR, end, size)
     left = rng.random(size) < 0.1
-    chain: list[tuple[Days, Mask]] = []
-    day, so_far = enquiry, np.ones(size, dtype=np.bool_)
-    for low, high in ((7, 60), (40, 70), (0, 30), (90, 130)):
-        day, happened = _after(rng, day, low, high, end)
-        so_far = so_far & happened & ~left
-        chain.append((day, so_far))
-    (s1_start, s1), (s1_end, e1), (s2_start, s2), (s2_end, e2) = chain
+    stages = _steps(rng, enquiry, ((7, 60), (40, 70), (0, 30), (90, 130)), end, ~left)
+    (s1_start, s1), (s1_end, e1), (s2_start, s2), (s2_end, e2) = stages
     submitted, has_submitted = _after(rng, s2_start, 10, 40, end)
     has_submitted &= s2
-    matched, has_match = _after(rng, s2_end, 30, 200, end)
-    has_match &= e2
-    placed, has_placed = _after(rng, matched, 14, 60, end)
-    has_placed &= has_match
-    order, has_order = _after(rng, placed, 70, 200, end)
-    has_order &= has_placed
+    (matched, has_match), (placed, has_placed), (order, has_order) = _steps(
+        rng, s2_end, ((30, 200), (14, 60), (70, 200)), end, e2
+    )
     leaving = uniform_days(rng, enquiry, np.full(size, end))
     children = _count(rng.choice([1, 2], size=size, p=[0.8, 0.2]))
     family = pl.Series(rng.integers(10000, 99999, size=size)).cast(pl.String)

@@ -8,8 +8,6 @@ is seeded from (seed, authority, year, purpose) and nothing reads the clock.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +17,8 @@ from cld.governance.authorities import Authority
 from cld.synthetic.cin_census.faults import Fault, faults_frame, plant_faults
 from cld.synthetic.cin_census.journeys import DATASET, make_cohort
 from cld.synthetic.cin_census.writer import ReturnWriter
+from cld.synthetic.output import atomic_file
+from cld.synthetic.registry import FileUpload
 from cld.synthetic.seeds import rng_for, stable_number
 
 __all__ = ["CinUpload", "file_name", "generate", "write_cin_census"]
@@ -46,18 +46,9 @@ def file_name(authority: Authority, year: int) -> str:
     )
 
 
-@dataclass(frozen=True)
-class CinUpload:
-    """One CIN census file as an authority would upload it."""
-
-    la: str
-    year: int
-    name: str
-    data: bytes
-    rows: int
-    """Records in the file, over all tables (duplicates included)."""
-    faults: pl.DataFrame
-    """table, row (XML line), column and code of every planted fault."""
+class CinUpload(FileUpload):
+    """One CIN census file as an authority would upload it (rows: records in the
+    file over all tables, duplicates included; a fault's row: its XML line)."""
 
 
 def _writer(
@@ -121,16 +112,9 @@ def write_cin_census(
     """Write the return :func:`generate` makes to ``path``, a block of children at
     a time (through a temporary file, then renamed)."""
     writer, faults = _writer(authority, year, children, seed, messiness)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            for chunk in writer.chunks():
-                out.write(chunk)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    with atomic_file(path) as out:
+        for chunk in writer.chunks():
+            out.write(chunk)
     return WrittenReturn(
         path, writer.rows, faults_frame(faults, writer.lines, writer.copy_lines)
     )

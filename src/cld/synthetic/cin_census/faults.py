@@ -18,16 +18,9 @@ import polars as pl
 
 from cld.engine.conform.messages import and_list
 from cld.engine.issues import IssueCode
-from cld.engine.spec.model import (
-    CategoryColumn,
-    DatasetSpec,
-    DateColumn,
-    DecimalColumn,
-    IntegerColumn,
-    PatternColumn,
-    TableSpec,
-)
+from cld.engine.spec.model import DatasetSpec, DecimalColumn, IntegerColumn, TableSpec
 from cld.synthetic.cin_census.journeys import Records, own_columns, parent_table
+from cld.synthetic.faults import bad_codes, typed_fault_columns
 
 PLANTED: tuple[IssueCode, ...] = (
     IssueCode.BLANK_MANDATORY,
@@ -39,7 +32,6 @@ PLANTED: tuple[IssueCode, ...] = (
 )
 """The kinds of fault planted, named by the issue the validator must raise."""
 
-_BAD_CODES = ("Z9", "X2", "99", "XX", "ZZ", "N/A")
 _BAD_PATTERNS = ("A12345", "123456789012X", "AB1234567890")
 
 
@@ -89,24 +81,11 @@ def fault_columns(spec: DatasetSpec, table: str, kind: IssueCode) -> tuple[str, 
     match kind:
         case IssueCode.BLANK_MANDATORY:
             return tuple(name for name, column in columns if column.mandatory)
-        case IssueCode.INVALID_CATEGORY:
-            return tuple(n for n, c in columns if isinstance(c, CategoryColumn))
-        case IssueCode.INVALID_DATE:
-            return tuple(n for n, c in columns if isinstance(c, DateColumn))
-        case IssueCode.INVALID_PATTERN:
-            return tuple(n for n, c in columns if isinstance(c, PatternColumn))
-        case IssueCode.OUT_OF_RANGE:
-            return tuple(
-                n
-                for n, c in columns
-                if isinstance(c, IntegerColumn | DecimalColumn)
-                and (c.min is not None or c.max is not None)
-            )
         case IssueCode.DUPLICATE_KEY:
             nested = any(parent_table(spec, t) == table for t in spec.tables)
             key = spec_table.key
             return (and_list(key),) if key and not nested else ()
-    raise ValueError(f"{kind} is not a fault the generator plants")
+    return typed_fault_columns(columns, kind, PLANTED)
 
 
 @dataclass(frozen=True)
@@ -144,9 +123,7 @@ def _bad_values(
         case IssueCode.BLANK_MANDATORY:
             return ("",)
         case IssueCode.INVALID_CATEGORY:
-            assert isinstance(spec, CategoryColumn)
-            known = spec.spellings()
-            return tuple(v for v in _BAD_CODES if v.casefold() not in known)
+            return bad_codes(spec)
         case IssueCode.INVALID_DATE:
             return (
                 f"31/03/{year}",

@@ -48,6 +48,10 @@ _HEADER = """\
 """
 _FOOTER = "  </Children>\n</Message>\n"
 
+_LISTED = {"assessments": "assessment_factors", "child_protection_plans": "reviews"}
+"""Records of an episode with a list of another table's records in them, after
+their own values: table → the table listed."""
+
 Elements = tuple[tuple[str, str], ...]
 """(element, column) pairs of a record's own values, in the schema's order."""
 
@@ -156,7 +160,6 @@ class ReturnWriter:
         children = self.spec.tables["children"]
         identifiers = _elements(children, within="ChildIdentifiers/")
         characteristics = _elements(children, within="ChildCharacteristics/")
-        disabilities = self._offsets["disabilities"]
         episodes = self._offsets["cin_episodes"]
         lines = self.lines["children"]
         put = out.append
@@ -168,12 +171,7 @@ class ReturnWriter:
             put("      </ChildIdentifiers>\n")
             put("      <ChildCharacteristics>\n")
             _values(blocks["children"], child, characteristics, "        ", out)
-            first, last = disabilities[child], disabilities[child + 1]
-            if last > first:
-                put("        <Disabilities>\n")
-                for record in range(first, last):
-                    self._value("disabilities", record, blocks, out, written, 10)
-                put("        </Disabilities>\n")
+            self._list("disabilities", child, blocks, out, written, 8)
             put("      </ChildCharacteristics>\n")
             for episode in range(episodes[child], episodes[child + 1]):
                 self._episode(episode, blocks, out, written)
@@ -186,7 +184,7 @@ class ReturnWriter:
             if start <= record < stop
         )
 
-    def _value(
+    def _record(
         self,
         name: str,
         record: int,
@@ -195,37 +193,47 @@ class ReturnWriter:
         written: int,
         indent: int,
     ) -> None:
-        """A record that is one element holding its value (``Disability``)."""
-        tag = _tag(self.spec.tables[name])
-        column = self._own[name][0][1]
-        value = blocks[name].text(column, record)
-        line = f"{' ' * indent}<{tag}>{'' if value is None else value}</{tag}>\n"
-        self.lines[name][record] = written + len(out) + 1
-        out.append(line)
-        if record in self.copies.get(name, ()):
-            self.copy_lines[name][record] = written + len(out) + 1
-            out.append(line)
-
-    def _simple(
-        self,
-        name: str,
-        record: int,
-        blocks: dict[str, _Block],
-        out: list[str],
-        written: int,
-        indent: int,
-    ) -> None:
-        """A record of value elements, nothing nested in it (``Section47``)."""
+        """One record of ``name``, written again right after if it is a planted
+        duplicate: an element holding its value when its own column is the element
+        itself (``Disability``), else an element of value elements (``Section47``)
+        and then any list nested in it (:data:`_LISTED`)."""
         tag = _tag(self.spec.tables[name])
         pad = " " * indent
-        for time in range(2 if record in self.copies.get(name, ()) else 1):
-            if time == 0:
-                self.lines[name][record] = written + len(out) + 1
-            else:
-                self.copy_lines[name][record] = written + len(out) + 1
+        own = self._own[name]
+        first = len(out)
+        self.lines[name][record] = written + first + 1
+        if own[0][0] == ".":
+            value = blocks[name].text(own[0][1], record)
+            out.append(f"{pad}<{tag}>{'' if value is None else value}</{tag}>\n")
+        else:
             out.append(f"{pad}<{tag}>\n")
-            _values(blocks[name], record, self._own[name], pad + "  ", out)
+            _values(blocks[name], record, own, pad + "  ", out)
+            if name in _LISTED:
+                self._list(_LISTED[name], record, blocks, out, written, indent + 2)
             out.append(f"{pad}</{tag}>\n")
+        if record in self.copies.get(name, ()):
+            self.copy_lines[name][record] = written + len(out) + 1
+            out.extend(out[first:])
+
+    def _list(
+        self,
+        name: str,
+        parent: int,
+        blocks: dict[str, _Block],
+        out: list[str],
+        written: int,
+        indent: int,
+    ) -> None:
+        """The records of ``name`` under ``parent`` (a record of its parent table)
+        in their list element (``Disabilities``), if there are any."""
+        records = self._children_of(name, parent)
+        if records:
+            pad = " " * indent
+            wrapper = (self.spec.tables[name].record or "").split("/")[-2]
+            out.append(f"{pad}<{wrapper}>\n")
+            for record in records:
+                self._record(name, record, blocks, out, written, indent + 2)
+            out.append(f"{pad}</{wrapper}>\n")
 
     def _children_of(self, name: str, parent: int) -> range:
         offsets = self._offsets.get(name)
@@ -243,44 +251,14 @@ class ReturnWriter:
         out.append("      <CINdetails>\n")
         _values(blocks["cin_episodes"], episode, head, " " * 8, out)
         for assessment in self._children_of("assessments", episode):
-            self.lines["assessments"][assessment] = written + len(out) + 1
-            out.append("        <Assessments>\n")
-            _values(
-                blocks["assessments"],
-                assessment,
-                self._own["assessments"],
-                " " * 10,
-                out,
-            )
-            factors = self._children_of("assessment_factors", assessment)
-            if factors:
-                out.append("          <FactorsIdentifiedAtAssessment>\n")
-                for factor in factors:
-                    self._value("assessment_factors", factor, blocks, out, written, 12)
-                out.append("          </FactorsIdentifiedAtAssessment>\n")
-            out.append("        </Assessments>\n")
+            self._record("assessments", assessment, blocks, out, written, 8)
         for plan in self._children_of("cin_plans", episode):
-            self._simple("cin_plans", plan, blocks, out, written, 8)
+            self._record("cin_plans", plan, blocks, out, written, 8)
         for enquiry in self._children_of("section47", episode):
-            self._simple("section47", enquiry, blocks, out, written, 8)
+            self._record("section47", enquiry, blocks, out, written, 8)
         _values(blocks["cin_episodes"], episode, tail, " " * 8, out)
         for plan in self._children_of("child_protection_plans", episode):
-            self.lines["child_protection_plans"][plan] = written + len(out) + 1
-            out.append("        <ChildProtectionPlans>\n")
-            _values(
-                blocks["child_protection_plans"],
-                plan,
-                self._own["child_protection_plans"],
-                " " * 10,
-                out,
-            )
-            reviews = self._children_of("reviews", plan)
-            if reviews:
-                out.append("          <Reviews>\n")
-                for review in reviews:
-                    self._value("reviews", review, blocks, out, written, 12)
-                out.append("          </Reviews>\n")
-            out.append("        </ChildProtectionPlans>\n")
+            self._record("child_protection_plans", plan, blocks, out, written, 8)
         out.append("      </CINdetails>\n")
 
 

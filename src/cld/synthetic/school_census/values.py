@@ -38,6 +38,7 @@ from cld.synthetic.school_census.population import (
     POST_16,
     YEAR_GROUPS,
     Mask,
+    Population,
     chance,
 )
 
@@ -177,36 +178,13 @@ def ages_mask(cell: Cell, audience: str) -> Mask:
 # ------------------------------------------------------------ the pupils
 
 
-def _upn(cell: Cell) -> pl.Series:
-    return population_text(cell, cell.ctx.population.upn)
+def _pupils(text: Callable[[Population], pl.Series]) -> Handler:
+    """The handler of a column that is the pupil's own ``text`` (a name, a UPN)."""
 
+    def handler(cell: Cell) -> pl.Series:
+        return population_text(cell, text(cell.ctx.population))
 
-def _former_upn(cell: Cell) -> pl.Series:
-    return population_text(cell, cell.ctx.population.former_upn)
-
-
-def _uln(cell: Cell) -> pl.Series:
-    return population_text(cell, cell.ctx.population.uln)
-
-
-def _forename(cell: Cell) -> pl.Series:
-    return population_text(cell, cell.ctx.population.forename)
-
-
-def _middlenames(cell: Cell) -> pl.Series:
-    return population_text(cell, cell.ctx.population.middlenames)
-
-
-def _surname(cell: Cell) -> pl.Series:
-    return population_text(cell, cell.ctx.population.surname)
-
-
-def _preferred_surname(cell: Cell) -> pl.Series:
-    return population_text(cell, cell.ctx.population.preferred_surname)
-
-
-def _former_surname(cell: Cell) -> pl.Series:
-    return population_text(cell, cell.ctx.population.former_surname)
+    return handler
 
 
 def _dob(cell: Cell) -> pl.Series:
@@ -743,14 +721,14 @@ def _subject_code(cell: Cell) -> pl.Series:
 
 HANDLERS: dict[str, Handler] = {
     # the pupil
-    "upn": _upn,
-    "formerupn": _former_upn,
-    "uniquelearnernumber": _uln,
-    "forename": _forename,
-    "middlenames": _middlenames,
-    "surname": _surname,
-    "preferredsurname": _preferred_surname,
-    "formersurname": _former_surname,
+    "upn": _pupils(lambda p: p.upn),
+    "formerupn": _pupils(lambda p: p.former_upn),
+    "uniquelearnernumber": _pupils(lambda p: p.uln),
+    "forename": _pupils(lambda p: p.forename),
+    "middlenames": _pupils(lambda p: p.middlenames),
+    "surname": _pupils(lambda p: p.surname),
+    "preferredsurname": _pupils(lambda p: p.preferred_surname),
+    "formersurname": _pupils(lambda p: p.former_surname),
     "dob": _dob,
     "gender": _sex,
     "sex": _sex,
