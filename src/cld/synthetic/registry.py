@@ -18,7 +18,6 @@ from typing import Protocol
 import polars as pl
 
 from cld.engine.errors import UsageError
-from cld.engine.spec.load import year_range
 from cld.governance.authorities import Authority
 
 
@@ -77,11 +76,6 @@ def generator(dataset: str) -> Generator:
     module, function = GENERATORS[dataset].split(":")
     made: Generator = getattr(importlib.import_module(module), function)
     return made
-
-
-def years_of(dataset: str, wanted: Sequence[int]) -> list[int]:
-    """The years of ``wanted`` that ``dataset`` has a schema for."""
-    return [year for year in wanted if year in year_range(dataset)]
 
 
 def generate(

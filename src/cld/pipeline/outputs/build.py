@@ -105,11 +105,6 @@ class UseCaseOutput:
     """The tables (of :attr:`tables`) worked out afresh by this build; the others
     were kept from the previous build (all of them when it was not rebuilt)."""
 
-    @property
-    def reused(self) -> tuple[str, ...]:
-        """The tables kept, unchanged, from the previous build."""
-        return tuple(sorted(set(self.tables) - set(self.recomputed)))
-
     def to_json(self) -> dict[str, object]:
         """The entry of ``cld outputs --json``."""
         return {

@@ -39,8 +39,6 @@ from cld.synthetic.school_census.population import make_population
 from cld.synthetic.school_census.values import Cell, column_values
 from cld.synthetic.seeds import stable_number
 
-UPLOAD_FAULTS = pl.Schema({"table": pl.String(), **FAULT_SCHEMA})
-
 FILE_WORDS: dict[str, str] = {
     "schoolcensus": "returns",
     "school": "schools",
