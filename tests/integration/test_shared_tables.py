@@ -20,16 +20,6 @@ from cld.portal.sharing import SharedTable, shared_tables
 KEY = PseudonymKey(TEST_KEY.encode())
 
 
-def _other_header(synthetic: Path, folder: Path) -> Path:
-    """The 2024 header without its last child: a later return of the table."""
-    (original,) = ssda903_files(synthetic, "CAM", 2024, "header")
-    lines = original.read_bytes().splitlines(keepends=True)
-    folder.mkdir(parents=True, exist_ok=True)
-    other = folder / original.name
-    other.write_bytes(b"".join(lines[:-1]))
-    return other
-
-
 def test_each_table_is_what_the_latest_session_published(
     area: DataArea, registry: Registry, synthetic: Path, tmp_path: Path
 ) -> None:
@@ -37,8 +27,10 @@ def test_each_table_is_what_the_latest_session_published(
     cam = registry.authority("CAM")
     both = ssda903_files(synthetic, "CAM", 2024, "header", "episodes")
     first = process_files(area, registry, cam, both, by="t", key=KEY)
-    header = _other_header(synthetic, tmp_path / "later")
-    later = process_files(area, registry, cam, [header], by="t", key=KEY)
+    (header,) = ssda903_files(synthetic, "CAM", 2024, "header")
+    other = tmp_path / header.name  # the header without its last child
+    other.write_bytes(b"".join(header.read_bytes().splitlines(True)[:-1]))
+    later = process_files(area, registry, cam, [other], by="t", key=KEY)
     assert (first.status, later.status) == ("published", "published")
     from_session = {"episodes": first.session, "header": later.session}
 
