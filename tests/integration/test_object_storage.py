@@ -29,7 +29,7 @@ from cld.pipeline.publish import current_files
 from cld.pipeline.registry import Registry, open_registry
 from cld.pipeline.retention import apply_retention
 from cld.pipeline.session import process_files
-from cld.pipeline.session_report import stored_files
+from cld.pipeline.session_report import stored_file_entries
 from cld.pipeline.storage.mirror import POINTER, ObjectStoreError
 
 KEY = PseudonymKey(TEST_KEY.encode())
@@ -98,7 +98,7 @@ def test_a_session_and_the_outputs_live_in_the_store(
     mine, theirs = current_files(store_area, "CAM"), current_files(other, "CAM")
     assert sorted(mine) == sorted(theirs)
     assert all(mine[rel].read_bytes() == theirs[rel].read_bytes() for rel in mine)
-    assert stored_files(other, "CAM", sessions["CAM"])[0]["sha256"]
+    assert stored_file_entries(other, "CAM", sessions["CAM"])[0].sha256
     again = build_outputs(other, open_registry(other.registry_file))
     assert not any(output.rebuilt for output in again.values())
     episodes = pl.read_parquet(other.outputs / "pan" / "ssda903_episodes.parquet")

@@ -14,7 +14,7 @@ from platform_builders import SIGNED_ON, TEST_KEY, allow, files_of, ssda903_file
 from cld.engine.transforms.pseudonymise import PseudonymKey
 from cld.governance.agreements import DpiaStatus
 from cld.pipeline.data_area import DataArea
-from cld.pipeline.manifest import read_manifest, verify_session
+from cld.pipeline.manifest import read_session_manifest, verify_session
 from cld.pipeline.publish import current_files
 from cld.pipeline.registry import Registry
 from cld.pipeline.session import SessionResult, process_files
@@ -77,10 +77,11 @@ def test_a_session_publishes_each_use_case_only_its_columns(
         "published",
         1,
     )
-    manifest = read_manifest(area.session_dir("CAM", result.session))
-    assert manifest["policy"]["version"] == 1
-    assert manifest["pseudonym_key"] == KEY.fingerprint
-    assert {p["path"] for p in manifest["published"]} == set(current_files(area, "CAM"))
+    manifest = read_session_manifest(area.session_dir("CAM", result.session))
+    assert manifest.under is not None
+    assert manifest.under.policy_version == 1
+    assert manifest.under.pseudonym_key == KEY.fingerprint
+    assert {p.path for p in manifest.published} == set(current_files(area, "CAM"))
     assert verify_session(area.session_dir("CAM", result.session)) == []
 
 
@@ -318,17 +319,14 @@ def test_the_manifest_proves_the_archive_and_any_change_is_found(
         area, registry, "CAM", ssda903_files(synthetic, "CAM", 2024, "header")
     )
     folder = area.session_dir("CAM", result.session)
-    manifest = read_manifest(folder)
-    assert set(manifest["contents"]) == {
+    manifest = read_session_manifest(folder)
+    assert set(manifest.contents) == {
         "issues.csv",
         "raw/ssda903 2324 header.csv",
         "conformed/ssda903/2024/header.parquet",
         "degraded/pan/ssda903/2024/header.parquet",
     }
-    assert (
-        manifest["files"][0]["sha256"]
-        == manifest["contents"]["raw/ssda903 2324 header.csv"]
-    )
+    assert manifest.files[0].sha256 == manifest.contents["raw/ssda903 2324 header.csv"]
     assert verify_session(folder) == []
     raw = folder / "raw/ssda903 2324 header.csv"
     raw.chmod(0o644)
@@ -339,7 +337,12 @@ def test_the_manifest_proves_the_archive_and_any_change_is_found(
     assert "extra.txt: not in the manifest" in problems
     (folder / "manifest.json").chmod(0o644)
     (folder / "manifest.json").write_text("{}")
-    assert "manifest.json does not match its checksum" in verify_session(folder)
+    assert verify_session(folder) == [
+        "manifest.json does not match its checksum",
+        "manifest.json cannot be read",
+    ]
+    (folder / "manifest.json").write_text("not JSON")
+    assert "manifest.json cannot be read" in verify_session(folder)
 
 
 def test_a_bad_file_is_reported_and_the_good_ones_still_go_in(

@@ -19,7 +19,7 @@ from cld.engine.transforms.pseudonymise import PseudonymKey
 from cld.governance.policy import policy_from_document
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.governance_actions import withdraw_agreement
-from cld.pipeline.manifest import read_manifest, verify_session
+from cld.pipeline.manifest import read_session_manifest, verify_session
 from cld.pipeline.publish import current_files
 from cld.pipeline.registry import Registry
 from cld.pipeline.session import SessionResult, process_files
@@ -85,8 +85,7 @@ def test_the_same_file_again_is_unchanged_and_nothing_is_done(
     assert {f["unchanged_since"] for f in entries["files"]} == {first.session}
     record = registry.sessions("CAM")[-1]
     assert (record.id, record.status) == (again.session, "unchanged")
-    assert record.summary is not None
-    assert {f["unchanged_since"] for f in record.summary["files"]} == {first.session}
+    assert {f.unchanged_since for f in record.outcome.files} == {first.session}
     (event,) = registry.events("session_unchanged")
     assert event.detail["session"] == again.session
     third = process(area, registry, files)  # still the first session's files
@@ -108,17 +107,15 @@ def test_in_a_mixed_upload_only_the_new_files_are_processed(
     assert str(episodes[0]) not in mixed.notes
     folder = area.session_dir("CAM", mixed.session)
     assert verify_session(folder) == []
-    manifest = read_manifest(folder)
-    by_name = {f["name"]: f for f in manifest["files"]}
+    manifest = read_session_manifest(folder)
+    by_name = {f.name: f for f in manifest.files}
     kept = by_name[str(header[0])]
-    assert (kept["unchanged_since"], kept["stored_as"]) == (first.session, None)
-    assert (
-        kept["sha256"]
-        == read_manifest(area.session_dir("CAM", first.session))["files"][0]["sha256"]
-    )
+    assert (kept.unchanged_since, kept.stored_as) == (first.session, None)
+    earlier = read_session_manifest(area.session_dir("CAM", first.session))
+    assert kept.sha256 is not None and kept.sha256 == earlier.files[0].sha256
     new = by_name[str(episodes[0])]
-    assert new["unchanged_since"] is None
-    assert new["published"] == ["pan/ssda903/2024/episodes.parquet"]
+    assert new.unchanged_since is None
+    assert new.published == ("pan/ssda903/2024/episodes.parquet",)
     assert sorted(p.name for p in (folder / "raw").iterdir()) == [episodes[0].name]
     assert sorted(current_files(area, "CAM")) == [
         "pan/ssda903/2024/episodes.parquet",
@@ -153,9 +150,8 @@ def test_a_file_after_another_of_the_same_table_in_one_upload_is_read_again(
     both = process(area, registry, [*other, *header])  # the later file wins
     assert both.status == "published" and not both.unchanged
     assert _published(area) == original
-    entries = registry.sessions("CAM")[-1].summary
-    assert entries is not None
-    assert [f["superseded"] for f in entries["files"]] == [True, False]
+    entries = registry.sessions("CAM")[-1].outcome
+    assert [f.superseded for f in entries.files] == [True, False]
     again = process(area, registry, other)  # it never stood: it is new
     assert again.status == "published" and _published(area) != original
 

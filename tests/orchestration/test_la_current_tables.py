@@ -111,8 +111,7 @@ def test_only_the_files_a_run_names_are_processed(
     config = dg.RunConfig(ops={"la_current_tables": DropZoneFiles(files=[header.name])})
     assert _materialise(platform, run_config=config).success
     [session] = registry.sessions(LA)
-    assert session.summary is not None
-    assert [Path(f["file"]).name for f in session.summary["files"]] == [header.name]
+    assert [Path(f.name).name for f in session.outcome.files] == [header.name]
     assert sorted(area.drop_zone(LA).iterdir()) == others
 
 

@@ -87,8 +87,8 @@ def test_the_returns_matrix_shows_what_each_authority_sent(member: Any) -> None:
                 assert f"cld-status--{received.status}" in classes
                 if counts[code] > 1:
                     continue
-                files = sessions[code].summary["files"]  # type: ignore[index]
-                errors = sum(f["issues"]["error"] for f in files)
+                files = sessions[code].outcome.files
+                errors = sum(f.issues["error"] for f in files)
                 assert received.received_at == sessions[code].received_at
                 assert received.errors == errors
                 assert received.status == ("error" if errors else "ok")

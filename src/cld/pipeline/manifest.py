@@ -5,9 +5,9 @@ proved unchanged (:func:`verify_session`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from cld.pipeline.atomic import sha256_of, write_bytes_atomically
 from cld.pipeline.session_records import SessionManifest
@@ -40,16 +40,21 @@ def write_manifest(folder: Path, manifest: SessionManifest) -> SessionManifest:
     return complete
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest in ``folder`` as JSON (:func:`read_session_manifest` reads it
-    as the record it is)."""
-    data: dict[str, Any] = json.loads((folder / MANIFEST).read_text("utf-8"))
+def _stored_json(folder: Path) -> object:
+    """The manifest in ``folder`` as it is stored (JSON): what
+    :func:`verify_session` checks the archive against, and what
+    :func:`read_session_manifest` reads."""
+    data: object = json.loads((folder / MANIFEST).read_text("utf-8"))
     return data
 
 
 def read_session_manifest(folder: Path) -> SessionManifest:
-    """The manifest of the session archive in ``folder``."""
-    return SessionManifest.from_json(read_manifest(folder))
+    """The manifest of the session archive in ``folder`` (:class:`ValueError`:
+    it is not a session's; :class:`OSError`: there is none)."""
+    data = _stored_json(folder)
+    if not isinstance(data, Mapping):
+        raise ValueError(f"{MANIFEST} is not a session's manifest")
+    return SessionManifest.from_json(data)
 
 
 def verify_session(folder: Path) -> list[str]:
@@ -65,8 +70,11 @@ def verify_session(folder: Path) -> list[str]:
     if stated != sha256_of(folder / MANIFEST):
         problems.append(f"{MANIFEST} does not match its checksum")
     try:
-        listed: dict[str, str] = read_manifest(folder)["contents"]
-    except (ValueError, KeyError):
+        data = _stored_json(folder)
+    except ValueError:
+        data = None
+    listed = data.get("contents") if isinstance(data, Mapping) else None
+    if not isinstance(listed, Mapping):
         return [*problems, f"{MANIFEST} cannot be read"]
     found = archive_contents(folder)
     for rel, digest in listed.items():

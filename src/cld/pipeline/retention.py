@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from cld.engine.spec.load import dataset_names, load_spec, year_range
@@ -29,11 +28,12 @@ from cld.governance.agreements import add_years
 from cld.governance.policy import Policy
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.leftovers import find_leftovers, remove_leftovers
-from cld.pipeline.manifest import MANIFEST, read_manifest
+from cld.pipeline.manifest import MANIFEST, read_session_manifest
 from cld.pipeline.publish import current_files, la_lock, publish
 from cld.pipeline.published_path import PublishedPath
 from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.store import Registry
+from cld.pipeline.session_records import SessionManifest
 
 LEFTOVER_AGE = dt.timedelta(days=1)
 """How long a leftover of a crashed upload or session is left before retention
@@ -72,33 +72,12 @@ def table_expired(rel: str, policy: Policy, today: dt.date) -> bool:
     return add_years(collection_end(table.dataset, table.year), keep) < today
 
 
-@dataclass(frozen=True)
-class ArchivedSession:
-    """What retention reads of a session's manifest: the day it was received
-    and the use cases it published to."""
-
-    received: dt.date
-    fed: frozenset[str]
-
-    @classmethod
-    def of(cls, manifest: Mapping[str, object]) -> ArchivedSession:
-        """From the session's manifest (:class:`ValueError`: not a session's)."""
-        received, published = manifest.get("received_at"), manifest.get("published")
-        if not isinstance(received, str):
-            raise ValueError("a session's manifest says when it was received")
-        entries = published if isinstance(published, list) else []
-        return cls(
-            dt.datetime.fromisoformat(received).date(),
-            frozenset(
-                str(entry["use_case"])
-                for entry in entries
-                if isinstance(entry, Mapping)
-            ),
-        )
-
-
-def session_expired(session: ArchivedSession, policy: Policy, today: dt.date) -> bool:
-    received, fed = session.received, session.fed
+def session_expired(manifest: SessionManifest, policy: Policy, today: dt.date) -> bool:
+    """Whether the session archive ``manifest`` describes is past keeping: kept
+    from the day it was received for the longest period of the use cases it
+    published to."""
+    received = manifest.received_at.date()
+    fed = {table.use_case for table in manifest.published}
     years = [policy.use_cases[u].retention_years for u in fed if u in policy.use_cases]
     if years:
         return add_years(received, max(years)) < today
@@ -143,12 +122,12 @@ def apply_retention(
                 if name.startswith("."):
                     continue
                 try:
-                    archived = ArchivedSession.of(
-                        read_manifest(area.fetch_file(session / MANIFEST).parent)
+                    manifest = read_session_manifest(
+                        area.fetch_file(session / MANIFEST).parent
                     )
-                except (OSError, ValueError):
+                except (OSError, ValueError, KeyError):
                     continue  # not a finished session: never deleted blind
-                if session_expired(archived, policy, today):
+                if session_expired(manifest, policy, today):
                     if not dry_run:
                         shutil.rmtree(session, ignore_errors=True)
                         area.forget(session)

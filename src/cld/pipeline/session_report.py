@@ -3,11 +3,12 @@
 A session folder keeps what ``cld validate`` said about each file: the manifest's
 ``files`` list (dataset, year and why, term, tables and their rows, error) and
 ``issues.csv`` (every issue, one row each, with the file it is in). From them this
-module rebuilds, per file and in upload order, exactly the entry ``cld validate
---json`` gives (:meth:`~cld.engine.validate.FileReport.to_json`), or the
-:class:`~cld.engine.validate.FileReport` itself
-(:meth:`~cld.pipeline.session_records.FileEntry.as_report`) for the issue-report
-writers
+module gives each file's manifest entry
+(:class:`~cld.pipeline.session_records.FileEntry`, :func:`stored_file_entries`)
+and rebuilds, per file and in upload order, the
+:class:`~cld.engine.validate.FileReport` the session made (:func:`stored_reports`,
+through :meth:`~cld.pipeline.session_records.FileEntry.as_report`; its ``to_json``
+is exactly the entry ``cld validate --json`` gives) for the issue-report writers
 (:mod:`cld.pipeline.issue_report`). :func:`scan_issues` gives the issues as a lazy
 frame, to filter, sort and page through without reading them all.
 """
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
@@ -57,12 +57,6 @@ def stored_file_entries(area: DataArea, la: str, session_id: str) -> list[FileEn
     return list(read_session_manifest(session_folder(area, la, session_id)).files)
 
 
-def stored_files(area: DataArea, la: str, session_id: str) -> list[dict[str, Any]]:
-    """:func:`stored_file_entries` as the manifest keeps them (JSON), for the
-    pages that show them."""
-    return [entry.to_json() for entry in stored_file_entries(area, la, session_id)]
-
-
 def stored_reports(area: DataArea, la: str, session_id: str) -> list[FileReport]:
     """Each file's report as it was when the session ran, without its conformed
     tables (the issue-report writers need only the issues)."""
@@ -75,12 +69,6 @@ def stored_reports(area: DataArea, la: str, session_id: str) -> list[FileReport]
         entry.as_report(by_file.get((entry.name,), empty).select(columns))
         for entry in files
     ]
-
-
-def stored_entries(area: DataArea, la: str, session_id: str) -> list[dict[str, Any]]:
-    """Per file, the ``cld validate --json`` entry (file, dataset, year,
-    year_reason, term, tables, error, issues)."""
-    return [report.to_json() for report in stored_reports(area, la, session_id)]
 
 
 def stored_reports_by_checksum(

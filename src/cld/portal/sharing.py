@@ -8,7 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from cld.pipeline.data_area import DataArea
-from cld.pipeline.manifest import MANIFEST, read_manifest
+from cld.pipeline.manifest import MANIFEST, read_session_manifest
 from cld.pipeline.publish import current_files
 from cld.pipeline.registry import Registry
 
@@ -38,20 +38,25 @@ def shared_tables(
         folder = area.session_dir(la, session.id)
         if not area.fetch_file(folder / MANIFEST).is_file():
             continue
-        manifest = read_manifest(folder)
-        for entry in manifest.get("published", []):
-            if entry["path"] in published:
-                latest[entry["path"]] = SharedTable(
-                    use_case=entry["use_case"],
-                    dataset=entry["dataset"],
-                    year=int(entry["year"]),
-                    table=entry["table"],
-                    rows=int(entry["rows"]),
-                    children=entry.get("children"),
-                    columns=tuple(entry["columns"]),
+        manifest = read_session_manifest(folder)
+        policy_version = (
+            session.policy_version
+            if manifest.under is None
+            else manifest.under.policy_version
+        )
+        for table in manifest.published:
+            if table.path in published:
+                latest[table.path] = SharedTable(
+                    use_case=table.use_case,
+                    dataset=table.dataset,
+                    year=table.year,
+                    table=table.table,
+                    rows=table.rows,
+                    children=table.children,
+                    columns=table.columns,
                     session=session.id,
-                    published_at=str(manifest.get("finished_at", "")),
-                    policy_version=int(manifest["policy"]["version"]),
+                    published_at=manifest.finished_at.isoformat(),
+                    policy_version=policy_version,
                 )
     by_use_case: dict[str, list[SharedTable]] = defaultdict(list)
     for path in sorted(latest):

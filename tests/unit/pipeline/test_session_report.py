@@ -20,8 +20,7 @@ from cld.pipeline.registry import Registry
 from cld.pipeline.session import SessionResult, process_files
 from cld.pipeline.session_report import (
     scan_issues,
-    stored_entries,
-    stored_files,
+    stored_file_entries,
     stored_issue_csv,
     stored_issue_workbook,
     stored_reports,
@@ -71,7 +70,7 @@ def session(
 def test_entries_are_what_the_session_said(
     area: DataArea, session: SessionResult
 ) -> None:
-    entries = stored_entries(area, "CAM", session.session)
+    entries = [r.to_json() for r in stored_reports(area, "CAM", session.session)]
     assert entries == [report.to_json() for report in session.reports]
     assert len(entries) == 4
     messy = entries[1]
@@ -94,9 +93,9 @@ def test_reports_write_the_same_issue_report(
 
 
 def test_files_and_lazy_issues(area: DataArea, session: SessionResult) -> None:
-    files = stored_files(area, "CAM", session.session)
-    assert [f["name"] for f in files] == [r.file for r in session.reports]
-    assert all(len(f["sha256"] or "x" * 64) == 64 for f in files)
+    files = stored_file_entries(area, "CAM", session.session)
+    assert [f.name for f in files] == [r.file for r in session.reports]
+    assert all(len(f.sha256 or "x" * 64) == 64 for f in files)
     issues = scan_issues(area, "CAM", session.session)
     assert isinstance(issues, pl.LazyFrame)
     total = sum(r.issues.height for r in session.reports)
@@ -105,7 +104,7 @@ def test_files_and_lazy_issues(area: DataArea, session: SessionResult) -> None:
 
 def test_a_session_without_an_archive_is_refused(area: DataArea) -> None:
     with pytest.raises(UsageError, match="no archive"):
-        stored_entries(area, "CAM", "20250101T000000Z-CAM-abcdef")
+        stored_reports(area, "CAM", "20250101T000000Z-CAM-abcdef")
 
 
 HOSTILE_HEADING = '=HYPERLINK("http://evil.example/?x","Click me")'

@@ -33,7 +33,7 @@ from cld.pipeline.registry import audit, custody
 from cld.pipeline.registry import tables as t
 from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.database import engine_for, registry_url
-from cld.pipeline.session_records import SessionSummary
+from cld.pipeline.session_records import JsonObject, SessionSummary
 from cld.pipeline.session_status import SessionStatus
 
 
@@ -64,8 +64,9 @@ class SessionRecord:
     received_at: dt.datetime
     finished_at: dt.datetime | None
     policy_version: int
-    summary: dict[str, Any] | None
-    """The summary as the registry holds it (JSON); :attr:`outcome` reads it."""
+    summary: JsonObject | None
+    """The summary as the registry holds it (JSON); :attr:`outcome` reads it,
+    and every reader but the DPIA draft's (``dpia_document``) reads that."""
 
     @property
     def outcome(self) -> SessionSummary:

@@ -92,14 +92,13 @@ def received_files(sessions: Iterable[SessionRecord]) -> pl.DataFrame:
             "la": record.la,
             "session": record.id,
             "received_at": record.received_at,
-            "dataset": item.get("dataset"),
-            "year": item.get("year"),
-            "errors": int((item.get("issues") or {}).get("error", 0)),
-            "warnings": int((item.get("issues") or {}).get("warning", 0)),
+            "dataset": entry.dataset,
+            "year": entry.year,
+            "errors": entry.issues.get("error", 0),
+            "warnings": entry.issues.get("warning", 0),
         }
         for record in sessions
-        for item in (record.summary or {}).get("files", [])
-        if isinstance(item, dict)
+        for entry in record.outcome.files
     ]
     return pl.DataFrame(rows, schema=FILES_SCHEMA).drop_nulls(["dataset", "year"])
 

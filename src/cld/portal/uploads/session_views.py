@@ -14,7 +14,7 @@ from django.shortcuts import render
 from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.session_report import (
     scan_issues,
-    stored_files,
+    stored_file_entries,
     stored_issue_csv,
     stored_issue_workbook,
 )
@@ -93,11 +93,11 @@ def session(request: HttpRequest, session_id: str) -> HttpResponse:
 
 def _report(request: HttpRequest, info: SessionInfo) -> dict[str, Any]:
     area, la, session_id = data_area(), info.la, info.session
-    files = stored_files(area, la, session_id)
+    files = stored_file_entries(area, la, session_id)
     issues = scan_issues(area, la, session_id)
     found = filter_options(issues)
     options = {
-        "file": [(str(f["name"]), display_name(str(f["name"]))) for f in files],
+        "file": [(f.name, display_name(f.name)) for f in files],
         "table": [(t, t) for t in found["table"]],
         "column": [(c, c) for c in found["column"]],
         "code": [(c, code_title(c)) for c in found["code"]],

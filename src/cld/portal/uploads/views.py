@@ -23,7 +23,7 @@ from cld.engine.errors import UsageError
 from cld.engine.spec.load import load_spec
 from cld.governance.authorities import Authority
 from cld.pipeline.session import STAGES
-from cld.pipeline.session_report import stored_files
+from cld.pipeline.session_report import stored_file_entries
 from cld.portal.accounts.access import requires
 from cld.portal.accounts.permissions import membership_of
 from cld.portal.accounts.roles import Permission, Scope, role_named
@@ -175,25 +175,25 @@ def file_rows(info: SessionInfo) -> list[dict[str, Any]]:
             }
             for f in info.identified
         ]
-    files: list[dict[str, Any]] = (
-        stored_files(data_area(), info.la, info.session)
+    files = (
+        stored_file_entries(data_area(), info.la, info.session)
         if info.archived
-        else [f.to_json() for f in info.files]
+        else info.files
     )
     rows = []
     for f in files:
-        name = display_name(str(f["name"]))
+        name = display_name(f.name)
         since = info.unchanged_since(name)
         rows.append(
             {
                 "name": name,
-                "title": _title(f.get("dataset"), f.get("year")),
-                "year": f.get("year"),
-                "year_reason": f.get("year_reason"),
-                "tables": list((f.get("tables") or {}).items()),
-                "error": f.get("error"),
-                "errors": (f.get("issues") or {}).get("error", 0),
-                "warnings": (f.get("issues") or {}).get("warning", 0),
+                "title": _title(f.dataset, f.year),
+                "year": f.year,
+                "year_reason": f.year_reason,
+                "tables": list(f.tables.items()),
+                "error": f.error,
+                "errors": f.issues.get("error", 0),
+                "warnings": f.issues.get("warning", 0),
                 "unchanged_since": since,
             }
         )
