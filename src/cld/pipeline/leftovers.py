@@ -46,6 +46,7 @@ from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.locks import lock_key
 from cld.pipeline.registry.store import Registry
 from cld.pipeline.session_ids import SESSION_ID
+from cld.pipeline.session_records import SessionSummary
 from cld.pipeline.session_status import SessionStatus
 
 PORTAL = ".portal"
@@ -157,7 +158,7 @@ def end_dead_sessions(
             record.id,
             status=SessionStatus.INTERRUPTED,
             by=by,
-            summary={"error": "interrupted"},
+            summary=SessionSummary.failed("interrupted"),
         )
         ended.append(record.id)
     return ended
