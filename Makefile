@@ -5,21 +5,30 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-data
 
-.PHONY: install demo test check lint typecheck unit fast bench clean
+.PHONY: install lock demo test check lint typecheck unit fast bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml tools/azurite/package-lock.json
+$(STAMP): pyproject.toml constraints.txt tools/azurite/package-lock.json
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
 		{ echo "Python 3.11 or newer is needed (found $$($(PYTHON) --version))"; exit 1; }
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@# constraints.txt pins every version: pip's resolver needs no search.
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	@# Azurite (Azure Blob emulator) for the object-storage tests; npm's registry.
 	@if command -v npm >/dev/null 2>&1; then \
 		npm ci --prefix tools/azurite --no-audit --no-fund --ignore-scripts --loglevel=error; \
 	else echo "npm not found: the Azure Blob tests will be skipped (.ci/run installs it)"; fi
 	touch $(STAMP)
+
+# Pin every package again after a change to pyproject.toml's dependencies (uv
+# resolves in seconds where pip searches for minutes; the pins hold on any platform).
+lock: install
+	$(BIN)/python -m pip install --quiet uv
+	{ sed -n '1,3p' constraints.txt; $(BIN)/uv pip compile pyproject.toml --extra dev \
+		--universal --python-version 3.11 --no-header --quiet; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
 demo: install
 	$(BIN)/cld demo --out $(DEMO_DIR) --serve
