@@ -21,7 +21,7 @@ from typing import Any
 
 from cld.benchmarks.child_process import report_to_parent
 from cld.benchmarks.memory import peak_mib
-from cld.engine.validate import FileReport, validate_bytes
+from cld.engine.validate import FileReport, ValidateOptions, validate_bytes
 
 STAGES = ("read", "conform", "issues")
 
@@ -63,8 +63,7 @@ def _validate(
     report = validate_bytes(
         path.name,
         data,
-        year=year,
-        folder=path.parent.name or None,
+        ValidateOptions(year=year, folder=path.parent.name or None, keep_tables=False),
         display_name=str(path),
         on_stage=lap,
     )

@@ -1,9 +1,9 @@
-"""Measurement: reading an XML return into its tables and conforming every table.
+"""Measurement: validating an XML return as ``cld validate`` does, in two stages.
 
-The two steps of validating an XML return after it has been identified:
-:func:`cld.engine.readers.xml.read_tables` (one streaming pass) and
-:func:`cld.engine.conform.table.conform_table` of each table. Run as
-``python -m cld.benchmarks.xml_read FILE --dataset DATASET --year YEAR``.
+:func:`cld.engine.validate.validate_source` identifies the file, reads it into its
+tables (one streaming pass, each table spilled to Parquet batch by batch) and
+conforms each table in turn; the ``read`` stage ends when every table is spilled.
+Run as ``python -m cld.benchmarks.xml_read FILE --dataset DATASET --year YEAR``.
 """
 
 from __future__ import annotations
@@ -15,31 +15,30 @@ from typing import Any
 
 from cld.benchmarks.child_process import report_to_parent
 from cld.benchmarks.memory import peak_mib
-from cld.engine.conform.table import conform_table
-from cld.engine.readers.xml import read_tables
-from cld.engine.spec.load import load_spec
+from cld.engine.validate import ValidateOptions
+from cld.pipeline.validate_files import validate_path
 
 
 def measure_xml_read(path: Path, dataset: str, year: int) -> dict[str, Any]:
     """Seconds (wall and CPU) and peak memory of reading then conforming ``path``."""
-    spec = load_spec(dataset, year)
     baseline = peak_mib()
+    laps: dict[str, tuple[float, float]] = {}
     start, cpu = time.perf_counter(), time.process_time()
-    with path.open("rb") as stream:
-        raws = read_tables(stream, spec)
-    read_seconds = time.perf_counter() - start
-    read_peak = peak_mib()
-    tables: dict[str, int] = {}
-    issues = 0
-    for name, raw in raws.items():
-        conformed = conform_table(raw, spec.tables[name], year, sort=False)
-        tables[name] = conformed.frame.height
-        issues += conformed.issues.height
+
+    def lap(stage: str) -> None:
+        laps[stage] = (time.perf_counter() - start, peak_mib())
+
+    report = validate_path(
+        path, ValidateOptions(year=year, keep_tables=False), on_stage=lap
+    )
     seconds = time.perf_counter() - start
+    if report.error is not None or report.dataset != dataset:
+        raise SystemExit(f"{path} is not a {dataset} return: {report.error}")
+    read_seconds, read_peak = laps["read"]
     return {
-        "rows": sum(tables.values()),
-        "tables": tables,
-        "issues": issues,
+        "rows": sum(report.tables.values()),
+        "tables": dict(report.tables),
+        "issues": report.issues.height,
         "seconds": seconds,
         "cpu_seconds": time.process_time() - cpu,
         "read_seconds": read_seconds,

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from cld.engine.errors import ExitCode, UsageError
 from cld.engine.spec.load import load_spec
-from cld.engine.validate import FileReport
+from cld.engine.validate import FileReport, ValidateOptions
 from cld.engine.years import parse_year
 from cld.governance.authorities import find_authority
 from cld.pipeline.issue_report import write_issue_report
@@ -122,8 +122,11 @@ def validate(
     for path in files:
         result = validate_path(
             path,
-            year=given_year,
-            la=str(authority.dfe) if authority else None,
+            ValidateOptions(
+                year=given_year,
+                la=str(authority.dfe) if authority else None,
+                keep_tables=False,  # only the issues are reported
+            ),
             max_bytes=None if max_upload_mb is None else int(max_upload_mb * 2**20),
         )
         reports.append(result)

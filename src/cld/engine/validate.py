@@ -1,14 +1,20 @@
-"""Validate one uploaded file: sniff, read, identify, conform. Pure: no I/O of its own.
+"""Validate one uploaded file: sniff, read, identify, conform.
 
 The format comes from the content (CSV, XML, workbook), never from the name; each
-format has its reader, and every table found is conformed against its schema.
+format has its reader, and every table found is conformed against its schema. The
+file comes through a :class:`~cld.engine.source.Source`; the only other I/O is the
+upload limit read from the environment and, for an XML return, its tables spilled
+to a temporary folder while it is read (removed before this returns, whatever
+happens).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -96,61 +102,91 @@ Lap = Callable[[str], None]
 
 
 def _conform_all(
-    report: FileReport, raws: dict[str, RawTable], spec_year: int, extra: list[Issue]
+    report: FileReport,
+    raws: Iterable[tuple[str, RawTable]],
+    spec_year: int,
+    extra: list[Issue],
+    *,
+    keep_tables: bool,
 ) -> None:
+    """Conform each table in turn (``raws`` may load each as it is asked for, so
+    one raw table is held at a time); the conformed tables are kept in the
+    report only when ``keep_tables``."""
     assert report.dataset is not None
     spec = load_spec(report.dataset, spec_year)
     frames = [issues_frame(extra)] if extra else []
-    for name, raw in raws.items():
+    for name, raw in raws:
         result = conform_table(raw, spec.tables[name], spec_year, sort=False)
+        del raw
         report.tables[name] = result.frame.height
-        report.conformed[name] = result.frame
-        report.rows[name] = result.rows
+        if keep_tables:
+            report.conformed[name] = result.frame
+            report.rows[name] = result.rows
         frames.append(result.issues)
+        del result
     report.issues = concat_issues(frames)
 
 
+@dataclass(frozen=True)
+class ValidateOptions:
+    """What a caller may say about a file beside its name and content."""
+
+    year: int | None = None
+    """The collection year, when the file does not say."""
+    folder: str | None = None
+    """The name of the folder the file was in (it can name the year)."""
+    la: str | None = None
+    """The DfE number of the authority the file was uploaded for, checked
+    against any LA the file names."""
+    keep_tables: bool = True
+    """Keep each conformed table in the report (a session needs them; ``cld
+    validate`` does not, and then holds one table at a time)."""
+    spill_dir: Path | None = None
+    """Where an XML return's tables are spilled while it is read (a temporary
+    folder made and removed inside it); the system's temporary folder if None."""
+
+
 def _validate_csv(
-    report: FileReport,
-    name: str,
-    source: Source,
-    *,
-    year: int | None,
-    folder: str | None,
-    lap: Lap,
+    report: FileReport, name: str, source: Source, options: ValidateOptions, lap: Lap
 ) -> None:
     raw = read_csv(source.read())
     report.encoding = raw.encoding
     lap("read")
-    found = identify(raw.headers, name, year=year, folder=folder)
+    found = identify(raw.headers, name, year=options.year, folder=options.folder)
     check_name_fits(name, found.dataset)
     report.dataset, report.year = found.dataset, found.year
     report.year_reason, report.table_reason = found.year_reason, found.table_reason
-    _conform_all(report, {found.table: raw}, found.year, [])
+    tables = [(found.table, raw)]
+    del raw
+    _conform_all(report, tables, found.year, [], keep_tables=options.keep_tables)
 
 
 def _validate_xml(
-    report: FileReport,
-    name: str,
-    source: Source,
-    *,
-    year: int | None,
-    folder: str | None,
-    la: str | None,
-    lap: Lap,
+    report: FileReport, name: str, source: Source, options: ValidateOptions, lap: Lap
 ) -> None:
+    """Read the return's tables to Parquet files in a temporary folder, then
+    conform them one at a time: memory holds one table, not the whole return."""
     from cld.engine.identify_returns import identify_xml
     from cld.engine.readers import xml
 
-    found = identify_xml(name, source, year=year, folder=folder)
+    found = identify_xml(name, source, year=options.year, folder=options.folder)
     report.dataset, report.year = found.spec.name, found.year
     report.year_reason = found.year_reason
     report.table_reason = "from the XML header"
     report.la = (found.header.get("la") or "").strip() or None
-    with source.open() as stream:
-        raws = xml.read_tables(stream, found.spec)
-    lap("read")
-    _conform_all(report, raws, found.year, _la_check(report.la, la))
+    with tempfile.TemporaryDirectory(
+        prefix=".cld-xml-", dir=options.spill_dir
+    ) as folder:
+        with source.open() as stream:
+            spilled = xml.spill_tables(stream, found.spec, Path(folder))
+        lap("read")
+        _conform_all(
+            report,
+            ((table, batches.load()) for table, batches in spilled.items()),
+            found.year,
+            _la_check(report.la, options.la),
+            keep_tables=options.keep_tables,
+        )
 
 
 def _la_check(found: str | None, expected: str | None) -> list[Issue]:
@@ -164,34 +200,35 @@ def _la_check(found: str | None, expected: str | None) -> list[Issue]:
 
 
 def _validate_xlsx(
-    report: FileReport,
-    name: str,
-    source: Source,
-    *,
-    year: int | None,
-    folder: str | None,
-    lap: Lap,
+    report: FileReport, name: str, source: Source, options: ValidateOptions, lap: Lap
 ) -> None:
     from cld.engine.identify_returns import identify_workbook
     from cld.engine.readers import xlsx
 
     sheets = xlsx.read_sheets(source.read())  # checks for zip bombs first
-    found = identify_workbook(name, sheets, year=year, folder=folder)
+    found = identify_workbook(name, sheets, year=options.year, folder=options.folder)
     report.dataset, report.year = found.dataset, found.year
     report.year_reason = found.year_reason
     report.table_reason = "from the sheet names and header rows"
     lap("read")
-    _conform_all(report, found.tables, found.year, [])
+    _conform_all(
+        report,
+        found.tables.items(),
+        found.year,
+        [],
+        keep_tables=options.keep_tables,
+    )
     report.issues = concat_issues([found.sheet_issues, report.issues])
+
+
+_READERS = {"xml": _validate_xml, "xlsx": _validate_xlsx, "csv": _validate_csv}
 
 
 def validate_source(
     name: str,
     source: Source,
+    options: ValidateOptions | None = None,
     *,
-    year: int | None = None,
-    folder: str | None = None,
-    la: str | None = None,
     display_name: str | None = None,
     max_bytes: int | None = None,
     on_stage: Lap | None = None,
@@ -199,11 +236,11 @@ def validate_source(
     """Sniff, read, identify and conform the file ``name``.
 
     A file that cannot be read or identified gets ``error`` (one line, no personal
-    data); data problems are issues and never stop the report. ``la`` is the
-    authority the file was uploaded for, checked against any LA the file names.
-    ``on_stage`` is called with ``"read"`` and ``"conform"`` as each stage ends
-    (the benchmark's clock).
+    data); data problems are issues and never stop the report. ``on_stage`` is
+    called with ``"read"`` and ``"conform"`` as each stage ends (the benchmark's
+    clock).
     """
+    options = options or ValidateOptions()
     report = FileReport(file=display_name or name)
     lap = on_stage or (lambda stage: None)
     limit = max_upload_bytes() if max_bytes is None else max_bytes
@@ -214,14 +251,7 @@ def validate_source(
                 f"of {limit / 2**20:,.0f} MiB (set {MAX_UPLOAD_ENV} to change it)"
             )
         file_format = sniff_format(source.head())
-        if file_format == "xml":
-            _validate_xml(
-                report, name, source, year=year, folder=folder, la=la, lap=lap
-            )
-        elif file_format == "xlsx":
-            _validate_xlsx(report, name, source, year=year, folder=folder, lap=lap)
-        else:
-            _validate_csv(report, name, source, year=year, folder=folder, lap=lap)
+        _READERS[file_format](report, name, source, options, lap)
     except FileRejectedError as exc:
         return FileReport(file=report.file, error=str(exc))
     if report.dataset is not None and load_spec(report.dataset, report.year or 0).terms:
@@ -233,10 +263,8 @@ def validate_source(
 def validate_bytes(
     name: str,
     data: bytes,
+    options: ValidateOptions | None = None,
     *,
-    year: int | None = None,
-    folder: str | None = None,
-    la: str | None = None,
     display_name: str | None = None,
     max_bytes: int | None = None,
     on_stage: Lap | None = None,
@@ -245,9 +273,7 @@ def validate_bytes(
     return validate_source(
         name,
         BytesSource(data),
-        year=year,
-        folder=folder,
-        la=la,
+        options,
         display_name=display_name,
         max_bytes=max_bytes,
         on_stage=on_stage,

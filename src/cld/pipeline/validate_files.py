@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
 from cld.engine.source import SNIFF_BYTES
-from cld.engine.validate import FileReport, Lap, validate_source
+from cld.engine.validate import FileReport, Lap, ValidateOptions, validate_source
 
 
 class FileSource:
@@ -33,28 +34,28 @@ class FileSource:
 
 def validate_path(
     path: Path,
+    options: ValidateOptions | None = None,
     *,
-    year: int | None = None,
-    la: str | None = None,
     max_bytes: int | None = None,
     on_stage: Lap | None = None,
 ) -> FileReport:
     """The report for one file; a file that cannot be opened gets ``error``.
 
-    ``la`` is the DfE number of the authority the file was uploaded for.
+    The name of the folder the file is in is given to identification unless
+    ``options`` names one.
     """
     if not path.exists():
         return FileReport(file=str(path), error="no such file")
     if path.is_dir():
         return FileReport(file=str(path), error="this is a folder, not a file")
+    options = options or ValidateOptions()
+    if options.folder is None:
+        options = replace(options, folder=path.parent.name or None)
     try:
-        source = FileSource(path)
         return validate_source(
             path.name,
-            source,
-            year=year,
-            folder=path.parent.name or None,
-            la=la,
+            FileSource(path),
+            options,
             display_name=str(path),
             max_bytes=max_bytes,
             on_stage=on_stage,

@@ -11,6 +11,7 @@ from cld.benchmarks import memory, polars_read, validate_stages
 from cld.benchmarks.benchmark import bench_file_name
 from cld.benchmarks.child_process import MeasurementFailedError, run_child
 from cld.benchmarks.memory import peak_mib
+from cld.engine.validate import ValidateOptions
 from cld.pipeline.validate_files import validate_path
 from cld.synthetic.bench_data import write_benchmark_episodes
 
@@ -54,7 +55,7 @@ def test_validate_stages(episodes: Path) -> None:
 
 def test_the_timed_validate_is_what_cld_validate_does(episodes: Path) -> None:
     report, text = validate_stages.report_json(episodes, 2024)
-    expected = validate_path(episodes, year=2024)
+    expected = validate_path(episodes, ValidateOptions(year=2024))
     assert report.to_json() == expected.to_json()
     assert json.loads(text) == {"files": [json.loads(json.dumps(expected.to_json()))]}
 

@@ -13,7 +13,7 @@ from cld.engine.conform.table import conform_table
 from cld.engine.readers.xml import read_header, read_tables
 from cld.engine.spec.load import load_spec, year_range
 from cld.engine.spec.model import CategoryColumn
-from cld.engine.validate import validate_bytes
+from cld.engine.validate import ValidateOptions, validate_bytes
 from cld.governance.authorities import Authority, authorities, find_authority
 from cld.synthetic.faults import PLANTED
 from cld.synthetic.registry import generator
@@ -90,7 +90,9 @@ def test_the_file_is_the_authority_s_return_for_the_year() -> None:
         "reference_date": "2025-09-30",
         "la": str(islington.dfe),
     }
-    report = validate_bytes(upload.name, upload.data, la=str(islington.dfe))
+    report = validate_bytes(
+        upload.name, upload.data, ValidateOptions(la=str(islington.dfe))
+    )
     assert report.error is None
     assert (report.dataset, report.year) == (DATASET, 2025)
     assert report.tables == {"workers": 80, "vacancies": 1}

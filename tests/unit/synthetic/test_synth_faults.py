@@ -7,7 +7,7 @@ import polars as pl
 import pytest
 
 from cld.engine.spec.load import load_spec
-from cld.engine.validate import validate_bytes
+from cld.engine.validate import ValidateOptions, validate_bytes
 from cld.governance.authorities import authorities, find_authority
 from cld.synthetic.faults import PLANTED, apply_faults, fault_columns, plan_faults
 from cld.synthetic.generate import SyntheticFile, generate_year, planted_frame
@@ -15,7 +15,7 @@ from cld.synthetic.identifiers import id_style
 
 
 def _issues(made: SyntheticFile, la: str) -> set[tuple[int | None, str | None, str]]:
-    report = validate_bytes(made.name, made.data, folder=la)
+    report = validate_bytes(made.name, made.data, ValidateOptions(folder=la))
     assert report.error is None and report.tables == {made.table: made.rows}
     return {
         (r["row"], r["column"], r["code"]) for r in report.issues.iter_rows(named=True)

@@ -10,7 +10,7 @@ import pytest
 from cld.engine.identify import identify
 from cld.engine.spec.load import load_spec, year_range
 from cld.engine.spec.model import CategoryColumn
-from cld.engine.validate import validate_bytes
+from cld.engine.validate import ValidateOptions, validate_bytes
 from cld.governance.authorities import Authority, authorities
 from cld.synthetic.dates import day_number
 from cld.synthetic.file_names import file_name
@@ -78,7 +78,7 @@ def test_clean_files_validate_with_no_issue_in_every_year(clean: Clean) -> None:
     for (la, year), files in clean.items():
         for table, made in files.items():
             assert made.faults.height == 0
-            report = validate_bytes(made.name, made.data, folder=la)
+            report = validate_bytes(made.name, made.data, ValidateOptions(folder=la))
             assert report.error is None, (made.name, report.error)
             assert report.year == year, made.name
             assert report.tables == {table: made.rows}, made.name

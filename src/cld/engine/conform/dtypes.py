@@ -63,6 +63,12 @@ class Check:
 class ColumnPlan:
     parsed: pl.Expr
     checks: list[Check]
+    by_value: bool = False
+    """Whether parsing costs more than looking a value up by its text (dates,
+    postcodes: a few thousand distinct texts in a million rows): the conformer
+    then parses and checks each distinct text once and joins the results back.
+    Every check of a column is a function of its own text alone, so both ways
+    give the same masks."""
 
 
 def plan_column(name: str, column: ColumnSpec, year: int) -> ColumnPlan:
@@ -74,7 +80,9 @@ def plan_column(name: str, column: ColumnSpec, year: int) -> ColumnPlan:
         for code, mask, fields in _checks(column, text, pl.col(parsed_name(name)), year)
     ]
     return ColumnPlan(
-        parsed=_parse(column, text).alias(parsed_name(name)), checks=checks
+        parsed=_parse(column, text).alias(parsed_name(name)),
+        checks=checks,
+        by_value=isinstance(column, DateColumn | PostcodeColumn),
     )
 
 

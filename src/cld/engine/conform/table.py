@@ -115,7 +115,7 @@ def _text_columns(
             exprs.append(pl.lit(None, dtype=pl.String).alias(name))
             continue
         cell = pl.col(RawTable.position_name(found[name])).str.strip_chars()
-        text: pl.Expr = pl.when(cell.str.len_bytes() > 0).then(cell)
+        text: pl.Expr = cell.replace("", None)  # blank once trimmed: null
         if column.personal in _IDENTIFIERS:
             flag = _restored_name(name)
             number = cell.str.contains(_SPREADSHEET_NUMBER).fill_null(False)
@@ -154,27 +154,49 @@ def _checked(
 ) -> tuple[pl.DataFrame, list[tuple[str, Check]], tuple[bool, ...]]:
     """Parse every column and evaluate every check as a boolean mask column.
 
-    Returns the frame, the checks (column, check) with their masks as columns, and
-    whether each check flagged any row.
+    A column planned ``by_value`` is parsed and checked once per distinct text,
+    and the results joined back on the text. Returns the frame, the checks
+    (column, check) with their masks as columns, and whether each check flagged
+    any row.
     """
     planned = [(name, check) for name, plan in plans.items() for check in plan.checks]
-    masks = [
-        c.mask.fill_null(False).alias(_mask_name(i)) for i, (_, c) in enumerate(planned)
-    ]
+    masks = {
+        name: [
+            c.mask.fill_null(False).alias(_mask_name(i))
+            for i, (column, c) in enumerate(planned)
+            if column == name
+        ]
+        for name in plans
+    }
     checks = [
         (name, Check(check.code, pl.col(_mask_name(i)), check.message))
         for i, (name, check) in enumerate(planned)
     ]
-    checked = (
-        text.lazy()
-        .with_columns([plan.parsed for plan in plans.values()])
-        .with_columns(masks)
+    by_value = [name for name, plan in plans.items() if plan.by_value]
+    lookups = pl.collect_all(
+        [
+            text.lazy()
+            .select(pl.col(name).unique())
+            .with_columns(plans[name].parsed)
+            .with_columns(masks[name])
+            for name in by_value
+        ]
+    )
+    checked = text.lazy()
+    for name, lookup in zip(by_value, lookups, strict=True):
+        checked = checked.join(
+            lookup.lazy(), on=name, how="left", nulls_equal=True, maintain_order="left"
+        )
+    by_row = [name for name in plans if name not in by_value]
+    checked_frame = (
+        checked.with_columns([plans[name].parsed for name in by_row])
+        .with_columns([mask for name in by_row for mask in masks[name]])
         .collect()
     )
     if not checks:
-        return checked, checks, ()
-    flagged = checked.select([check.mask.any() for _, check in checks]).row(0)
-    return checked, checks, flagged
+        return checked_frame, checks, ()
+    flagged = checked_frame.select([check.mask.any() for _, check in checks]).row(0)
+    return checked_frame, checks, flagged
 
 
 def _nulled(

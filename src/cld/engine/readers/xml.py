@@ -8,7 +8,11 @@ The file is never held whole. lxml's ``iterparse`` builds the tree a block of th
 file at a time; as each unit ends its rows are taken out of it and the unit is
 cleared and unlinked, so the tree stays as small as a block however large the file.
 Rows are gathered in batches and turned into Polars frames of strings, so millions
-of rows are not held as Python strings; only the tables returned grow with the file.
+of rows are not held as Python strings. :func:`read_tables` keeps the batches in
+memory, so the tables it returns grow with the file; :func:`spill_tables` writes
+each batch to a Parquet file in a folder as it is made, so reading holds one batch
+of each table whatever the file's size, and each table is loaded (or scanned) on
+its own afterwards.
 
 Line numbers are the line of each record's start tag. libxml2 keeps an element's
 line in 16 bits, so past line 65535 it is worked out from the text around it.
@@ -29,6 +33,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 import polars as pl
@@ -312,9 +317,14 @@ class _Table:
     """Where the open row's cells start in :attr:`cells`."""
     lines: list[int | None] = field(default_factory=list)
     frames: list[pl.DataFrame] = field(default_factory=list)
+    """The batches kept in memory (when not spilled)."""
+    spill: Path | None = None
+    """The folder each batch is written to as a Parquet file, if any."""
+    spilled: list[Path] = field(default_factory=list)
 
     def flush(self) -> None:
-        """Turn the rows gathered so far into a frame (trimmed; blank is null)."""
+        """Turn the rows gathered so far into a frame (trimmed; blank is null),
+        kept or written to the spill folder."""
         if not self.lines:
             return
         width = self.width
@@ -334,22 +344,53 @@ class _Table:
             )
         )
         self.cells, self.lines = [], []
+        if self.spill is not None:
+            path = self.spill / f"{len(self.spilled):06d}.parquet"
+            self.frames.pop().write_parquet(path, compression="lz4", statistics=False)
+            self.spilled.append(path)
 
     @property
     def names(self) -> list[str]:
         return [RawTable.position_name(i) for i in range(self.width)]
 
+    @property
+    def schema(self) -> dict[str, pl.DataType]:
+        return {**dict.fromkeys(self.names, pl.String()), ROW: pl.Int64()}
+
     def raw(self, encoding: str) -> RawTable:
         self.flush()
-        names = self.names
         if self.frames:
             frame = pl.concat(self.frames, how="vertical", rechunk=False)
         else:
-            frame = pl.DataFrame(
-                schema={**dict.fromkeys(names, pl.String), ROW: pl.Int64}
-            )
+            frame = pl.DataFrame(schema=self.schema)
         self.frames = []
         return RawTable(headers=self.headers, frame=frame, encoding=encoding)
+
+    def spilled_table(self, encoding: str) -> SpilledTable:
+        self.flush()
+        return SpilledTable(
+            self.headers, tuple(self.spilled), self.schema, encoding=encoding
+        )
+
+
+@dataclass(frozen=True)
+class SpilledTable:
+    """A table :func:`spill_tables` wrote to Parquet files, batch by batch."""
+
+    headers: tuple[str, ...]
+    paths: tuple[Path, ...]
+    """The batches, in the file's order."""
+    schema: dict[str, pl.DataType]
+    encoding: str
+
+    def load(self) -> RawTable:
+        """The whole table in memory, as :func:`read_tables` returns it."""
+        frame = (
+            pl.read_parquet(list(self.paths))
+            if self.paths
+            else pl.DataFrame(schema=self.schema)
+        )
+        return RawTable(headers=self.headers, frame=frame, encoding=self.encoding)
 
 
 _GENERAL, _VALUE, _RECORD = 0, 1, 2
@@ -629,6 +670,23 @@ def read_tables(source: BinaryIO, spec: DatasetSpec) -> dict[str, RawTable]:
     repeated elements, the first with text counts); :data:`ROW` is the line of the
     record's start tag, as issues report it.
     """
+    tables, encoding = _read_source(source, spec, None)
+    return {name: table.raw(encoding) for name, table in tables.items()}
+
+
+def spill_tables(
+    source: BinaryIO, spec: DatasetSpec, folder: Path
+) -> dict[str, SpilledTable]:
+    """Every table of ``spec`` read from ``source`` as :func:`read_tables` reads
+    it, each written to Parquet files in ``folder`` (which must exist and which
+    the caller removes) batch by batch as it is read."""
+    tables, encoding = _read_source(source, spec, folder)
+    return {name: table.spilled_table(encoding) for name, table in tables.items()}
+
+
+def _read_source(
+    source: BinaryIO, spec: DatasetSpec, spill: Path | None
+) -> tuple[dict[str, _Table], str]:
     layout = spec.xml
     if layout is None:
         raise SchemaDefinitionError(f"{spec.name} has no XML layout")
@@ -640,7 +698,7 @@ def read_tables(source: BinaryIO, spec: DatasetSpec) -> dict[str, RawTable]:
                 f"this XML file's root element is <{start.local_name}>, but the "
                 f"{spec.title} starts with <{layout.root}>"
             )
-        return _read(stream, spec, layout, start.namespace)
+        return _read(stream, spec, layout, start.namespace, spill)
 
 
 def _plans(
@@ -668,10 +726,19 @@ def _plans(
 
 
 def _read(
-    stream: IO[bytes], spec: DatasetSpec, layout: XmlLayout, namespace: str
-) -> dict[str, RawTable]:
+    stream: IO[bytes],
+    spec: DatasetSpec,
+    layout: XmlLayout,
+    namespace: str,
+    spill: Path | None,
+) -> tuple[dict[str, _Table], str]:
     containers, unit_tag = _unit_tags(layout, namespace)
     units, outside = _plans(spec, layout, namespace)
+    tables = {t.name: t for plan in (units, *outside.values()) for t in plan.tables}
+    if spill is not None:
+        for number, table in enumerate(tables.values()):
+            table.spill = spill / f"table-{number:02d}"  # names stay out of paths
+            table.spill.mkdir()
     encoding = "utf-8"
     collecting = gc.isenabled()
     gc.disable()  # rows are lists without cycles: tracing them is wasted time
@@ -696,5 +763,4 @@ def _read(
     finally:
         if collecting:
             gc.enable()
-    tables = {t.name: t for plan in (units, *outside.values()) for t in plan.tables}
-    return {name: tables[name].raw(encoding) for name in spec.tables}
+    return {name: tables[name] for name in spec.tables}, encoding

@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 from cld.engine.errors import UploadTooLargeError
 from cld.engine.issues import IssueCode
-from cld.engine.validate import FileReport, Lap, max_upload_bytes
+from cld.engine.validate import FileReport, Lap, ValidateOptions, max_upload_bytes
 from cld.pipeline.session.context import SessionContext
 from cld.pipeline.session.receive import Received
 from cld.pipeline.session.reuse import Unchanged, notes_of
@@ -65,7 +65,11 @@ def _read(item: Received, context: SessionContext, lap: Lap) -> FileReport:
         return FileReport(file=item.name, error=str(error))
     if not item.path.exists():
         return FileReport(file=item.name, error="no such file")
-    report = validate_path(item.path, la=str(context.authority.dfe), on_stage=lap)
+    options = ValidateOptions(
+        la=str(context.authority.dfe),
+        spill_dir=item.path.parent,  # the session's own folder: removed with it
+    )
+    report = validate_path(item.path, options, on_stage=lap)
     return replace(report, file=item.name)
 
 

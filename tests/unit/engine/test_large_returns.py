@@ -1,0 +1,156 @@
+"""What keeps large returns fast and small (issue 16), checked for what it gives.
+
+Dates and postcodes are parsed once per distinct text and joined back; an XML
+return's tables are spilled to Parquet batch by batch and conformed one at a time;
+``cld validate`` keeps no conformed table. Each must give exactly what the plain
+way gives: the same typed frame, the same issues, the same row numbers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from pathlib import Path
+from typing import BinaryIO
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from cld.engine.conform.dtypes import ColumnPlan, plan_column
+from cld.engine.conform.table import conform_table
+from cld.engine.readers import xml
+from cld.engine.readers.csv import read_csv
+from cld.engine.spec.load import load_spec
+from cld.engine.spec.model import ColumnSpec, DatasetSpec
+from cld.engine.validate import ValidateOptions, validate_bytes
+from cld.governance.authorities import authorities
+from cld.synthetic.cin_census import write_cin_census
+
+EPISODES = (
+    "CHILD,DECOM,RNE,LS,CIN,PLACE,PLACE_PROVIDER,DEC,REC,REASON_PLACE_CHANGE,"
+    "HOME_POST,PL_POST,URN\n"
+)
+# Repeated and distinct texts, good and bad, blank and spaced: every mask and
+# every parse of the by-value columns (dates, postcodes) is exercised.
+ROWS = [
+    "C1,01/04/2023,S,C2,N1,U1,PR1,01/05/2023,X1,CARPL,E1 6AN,n79ab,SC123456",
+    "C1,01/05/2023,P,C2,N1,U1,PR1,,,,E1 6AN,N7 9AB,SC123456",
+    "C2,31/02/2023,S,C2,N1,U1,PR1, 01/05/2023 ,X1,CARPL,NOT A PC,,SC123456",
+    "C3,,S,C2,N1,U1,PR1,2023-05-01,X1,CARPL,e16an,N7 9AB,SC123456",
+    "C4,01/04/1880,S,C2,N1,U1,PR1,45000,X1,CARPL,,  ,SC123456",
+    "C5,01/04/23,S,C2,N1,U1,PR1,01/05/2023,X1,CARPL,E1 6AN,N7 9AB,SC123456",
+    "C1,01/04/2023,S,C2,N1,U1,PR1,01/05/2023,X1,CARPL,E1 6AN,n79ab,SC123456",
+]
+
+
+_PLAN = plan_column
+
+
+def _by_row(name: str, column: ColumnSpec, year: int) -> ColumnPlan:
+    return dataclasses.replace(_PLAN(name, column, year), by_value=False)
+
+
+def test_by_value_columns_conform_as_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = read_csv((EPISODES + "\n".join(ROWS * 3) + "\n").encode())
+    spec = load_spec("ssda903", 2024).tables["episodes"]
+    by_value = conform_table(raw, spec, 2024)
+    assert {"invalid_date", "date_out_of_range", "invalid_postcode"} <= set(
+        by_value.issues["code"].to_list()
+    )
+    monkeypatch.setattr("cld.engine.conform.table.plan_column", _by_row)
+    by_row = conform_table(raw, spec, 2024)
+    assert_frame_equal(by_value.frame, by_row.frame)
+    assert_frame_equal(by_value.issues, by_row.issues)
+    assert by_value.rows.to_list() == by_row.rows.to_list()
+
+
+def test_dates_and_postcodes_are_planned_by_value() -> None:
+    spec = load_spec("ssda903", 2024).tables["episodes"]
+    planned = {
+        name: _PLAN(name, column, 2024).by_value
+        for name, column in spec.columns.items()
+    }
+    assert {name for name, by_value in planned.items() if by_value} == {
+        "DECOM",
+        "DEC",
+        "HOME_POST",
+        "PL_POST",
+    }
+
+
+@pytest.fixture(scope="module")
+def cin_return(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+    path = tmp_path_factory.mktemp("cin") / "cin_census_2024.xml"
+    write_cin_census(path, authorities()[0], 2024, children=300, seed=3)
+    return path.read_bytes()
+
+
+def test_spilled_tables_are_the_tables_read(
+    cin_return: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xml, "BATCH_ROWS", 50)  # many batches per table
+    spec = load_spec("cin_census", 2024)
+    in_memory = xml.read_tables(io.BytesIO(cin_return), spec)
+    spilled = xml.spill_tables(io.BytesIO(cin_return), spec, tmp_path)
+    assert list(spilled) == list(in_memory) == list(spec.tables)
+    assert max(len(table.paths) for table in spilled.values()) > 3
+    for name, table in spilled.items():
+        loaded = table.load()
+        assert loaded.headers == in_memory[name].headers
+        assert loaded.encoding == in_memory[name].encoding
+        assert_frame_equal(loaded.frame, in_memory[name].frame)
+        assert all(path.is_relative_to(tmp_path) for path in table.paths)
+    # the folders hold no table's name: only numbers
+    assert all(p.name.startswith("table-") for p in tmp_path.iterdir())
+
+
+def test_an_xml_return_is_validated_through_a_spill_folder_it_removes(
+    cin_return: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(xml, "BATCH_ROWS", 50)
+    written: list[Path] = []
+    spill = xml.spill_tables
+
+    def watched(
+        source: BinaryIO, spec: DatasetSpec, folder: Path
+    ) -> dict[str, xml.SpilledTable]:
+        found = spill(source, spec, folder)
+        written.extend(p for t in found.values() for p in t.paths)
+        return found
+
+    monkeypatch.setattr(xml, "spill_tables", watched)
+    options = ValidateOptions(spill_dir=tmp_path)
+    report = validate_bytes("cin_census_2024.xml", cin_return, options)
+    assert report.error is None and report.dataset == "cin_census"
+    assert written and all(p.is_relative_to(tmp_path) for p in written)
+    assert list(tmp_path.iterdir()) == []  # removed once conformed
+
+
+def test_a_failure_while_conforming_leaves_no_spilled_file(
+    cin_return: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("cld.engine.validate.conform_table", broken)
+    with pytest.raises(RuntimeError):
+        validate_bytes("cin.xml", cin_return, ValidateOptions(spill_dir=tmp_path))
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["xml", "csv"])
+def test_without_tables_the_report_is_the_same(cin_return: bytes, kind: str) -> None:
+    name, data = (
+        ("cin_census_2024.xml", cin_return)
+        if kind == "xml"
+        else ("ssda903_2024_episodes.csv", (EPISODES + "\n".join(ROWS)).encode())
+    )
+    kept = validate_bytes(name, data)
+    bare = validate_bytes(name, data, ValidateOptions(keep_tables=False))
+    assert kept.conformed and kept.rows
+    assert bare.conformed == {} and bare.rows == {}
+    assert bare.tables == kept.tables
+    assert bare.to_json() == kept.to_json()
+    assert_frame_equal(bare.issues, kept.issues)
+    assert all(isinstance(f, pl.DataFrame) for f in kept.conformed.values())
