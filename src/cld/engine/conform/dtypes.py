@@ -66,9 +66,8 @@ class ColumnPlan:
     by_value: bool = False
     """Whether parsing costs more than looking a value up by its text (dates,
     postcodes: a few thousand distinct texts in a million rows): the conformer
-    then parses and checks each distinct text once and joins the results back.
-    Every check of a column is a function of its own text alone, so both ways
-    give the same masks."""
+    then parses each distinct text once and each row looks its value up. The
+    parse is a function of the text alone, so both ways give the same values."""
 
 
 def plan_column(name: str, column: ColumnSpec, year: int) -> ColumnPlan:

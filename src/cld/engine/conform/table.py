@@ -103,6 +103,27 @@ def _header_issues(
     return found
 
 
+def _untidy(raw: RawTable, table: TableSpec, found: dict[str, int]) -> set[str]:
+    """The schema columns with a cell that trimming changes, that is blank once
+    trimmed, or (an identifier) that a spreadsheet turned into a number: only
+    these are rewritten; the others are taken as they are, without a copy (a
+    clean export, and every XML return, which its reader trims)."""
+    checks = []
+    for name, column in table.columns.items():
+        if name not in found:
+            continue
+        cell = pl.col(RawTable.position_name(found[name]))
+        length = cell.str.len_bytes()
+        untidy = (cell.str.strip_chars().str.len_bytes() < length) | (length == 0)
+        if column.personal in _IDENTIFIERS:
+            untidy |= cell.str.contains(_SPREADSHEET_NUMBER)
+        checks.append(untidy.any().alias(name))
+    if not checks:
+        return set()
+    row = raw.frame.select(checks).row(0, named=True)
+    return {name for name, found_any in row.items() if found_any}
+
+
 def _text_columns(
     raw: RawTable, table: TableSpec, found: dict[str, int]
 ) -> tuple[list[pl.Expr], list[tuple[str, Check]]]:
@@ -110,9 +131,13 @@ def _text_columns(
     spreadsheet turned into numbers (1234.0) restored, and the checks saying so."""
     exprs: list[pl.Expr] = []
     restores: list[tuple[str, Check]] = []
+    untidy = _untidy(raw, table, found)
     for name, column in table.columns.items():
         if name not in found:
             exprs.append(pl.lit(None, dtype=pl.String).alias(name))
+            continue
+        if name not in untidy:
+            exprs.append(pl.col(RawTable.position_name(found[name])).alias(name))
             continue
         cell = pl.col(RawTable.position_name(found[name])).str.strip_chars()
         text: pl.Expr = cell.replace("", None)  # blank once trimmed: null
@@ -154,49 +179,44 @@ def _checked(
 ) -> tuple[pl.DataFrame, list[tuple[str, Check]], tuple[bool, ...]]:
     """Parse every column and evaluate every check as a boolean mask column.
 
-    A column planned ``by_value`` is parsed and checked once per distinct text,
-    and the results joined back on the text. Returns the frame, the checks
-    (column, check) with their masks as columns, and whether each check flagged
-    any row.
+    A column planned ``by_value`` is parsed once per distinct text, and each row
+    looks its parsed value up by its text. Returns the frame, the checks (column,
+    check) with their masks as columns, and whether each check flagged any row.
     """
     planned = [(name, check) for name, plan in plans.items() for check in plan.checks]
-    masks = {
-        name: [
-            c.mask.fill_null(False).alias(_mask_name(i))
-            for i, (column, c) in enumerate(planned)
-            if column == name
-        ]
-        for name in plans
-    }
+    masks = [
+        c.mask.fill_null(False).alias(_mask_name(i)) for i, (_, c) in enumerate(planned)
+    ]
     checks = [
         (name, Check(check.code, pl.col(_mask_name(i)), check.message))
         for i, (name, check) in enumerate(planned)
     ]
+    parsed = {name: plan.parsed for name, plan in plans.items()}
     by_value = [name for name, plan in plans.items() if plan.by_value]
-    lookups = pl.collect_all(
+    distinct = pl.collect_all(
         [
             text.lazy()
-            .select(pl.col(name).unique())
-            .with_columns(plans[name].parsed)
-            .with_columns(masks[name])
+            .select(pl.col(name).unique().drop_nulls())
+            .with_columns(parsed[name])
             for name in by_value
         ]
     )
-    checked = text.lazy()
-    for name, lookup in zip(by_value, lookups, strict=True):
-        checked = checked.join(
-            lookup.lazy(), on=name, how="left", nulls_equal=True, maintain_order="left"
+    for name, lookup in zip(by_value, distinct, strict=True):
+        values = lookup.get_column(parsed_name(name))
+        parsed[name] = (
+            pl.col(name)
+            .replace_strict(
+                lookup.get_column(name), values, default=None, return_dtype=values.dtype
+            )
+            .alias(parsed_name(name))
         )
-    by_row = [name for name in plans if name not in by_value]
-    checked_frame = (
-        checked.with_columns([plans[name].parsed for name in by_row])
-        .with_columns([mask for name in by_row for mask in masks[name]])
-        .collect()
+    checked = (
+        text.lazy().with_columns(list(parsed.values())).with_columns(masks).collect()
     )
     if not checks:
-        return checked_frame, checks, ()
-    flagged = checked_frame.select([check.mask.any() for _, check in checks]).row(0)
-    return checked_frame, checks, flagged
+        return checked, checks, ()
+    flagged = checked.select([check.mask.any() for _, check in checks]).row(0)
+    return checked, checks, flagged
 
 
 def _nulled(
@@ -245,8 +265,10 @@ def conform_table(
     """The typed table and every issue found in it.
 
     Two materialised passes over the data: text (trim, restore identifiers, find
-    blank rows), then parse and every check as a boolean column. Issue rows are then
-    cheap filters on those columns, and bad cells are nulled from them.
+    blank rows; a column with nothing to change is taken as it is), then parse and
+    every check as a boolean column (dates and postcodes parsed once per distinct
+    text). Issue rows are then cheap filters on those columns, and bad cells are
+    nulled from them.
     """
     names = list(table.columns)
     match = match_headers(raw.headers, table.columns)
@@ -256,12 +278,7 @@ def conform_table(
         [pl.col(RawTable.position_name(i)).is_null() for i in positions]
         or [pl.lit(True)]
     )
-    text = (
-        raw.frame.lazy()
-        .select(ROW, blank.alias(_BLANK), *text_exprs)
-        .collect()
-        .rechunk()  # eager steps on unevenly chunked columns copy the whole frame
-    )
+    text = raw.frame.lazy().select(ROW, blank.alias(_BLANK), *text_exprs).collect()
     blank_check = Check(
         IssueCode.BLANK_ROW, pl.col(_BLANK), message_expr(IssueCode.BLANK_ROW)
     )

@@ -141,5 +141,9 @@ def read_csv(data: bytes) -> RawTable:
         .rename(dict(zip(frame.columns, names, strict=True)))
         .with_row_index(ROW, offset=2)
         .with_columns(pl.col(ROW).cast(pl.Int64))
+        # One chunk a column: Polars 2 reads a CSV in many, and a later step over
+        # columns chunked unlike each other copies them all (the conform's peak
+        # was 1.4 GiB for 1.3M rows without this, 0.7 GiB with it).
+        .rechunk()
     )
     return RawTable(headers=headers, frame=frame, encoding=encoding)
