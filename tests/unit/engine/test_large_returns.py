@@ -171,3 +171,29 @@ def test_untidy_cells_are_tidied_and_tidy_columns_kept_as_read() -> None:
     assert result.frame["LS"].to_list() == ["C2", "C2", None]
     codes = set(result.issues["code"].to_list())
     assert {"identifier_restored", "blank_mandatory"} <= codes
+
+
+def test_a_table_conformed_in_slices_is_the_table_conformed_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Slices of 4 rows: duplicate keys across slices are still found, blank rows
+    and untidy cells in one slice only still reported, row numbers kept."""
+    rows = [*ROWS, ",,,,,,,,,,,,", " C9 ,01/04/2023,S,C2,N1,U1,PR1,,,,,,SC1", *ROWS]
+    raw = read_csv((EPISODES + "\n".join(rows) + "\n").encode())
+    spec = load_spec("ssda903", 2024).tables["episodes"]
+    whole = conform_table(raw, spec, 2024)
+    monkeypatch.setattr("cld.engine.conform.table.SLICE_ROWS", 4)
+    sliced = conform_table(raw, spec, 2024)
+    assert_frame_equal(sliced.frame, whole.frame)
+    assert_frame_equal(sliced.issues, whole.issues)
+    assert sliced.rows.to_list() == whole.rows.to_list()
+    codes = set(whole.issues["code"].to_list())
+    assert {"duplicate_key", "blank_row", "invalid_date"} <= codes
+
+
+def test_an_empty_table_is_conformed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("cld.engine.conform.table.SLICE_ROWS", 4)
+    raw = read_csv(EPISODES.encode())
+    result = conform_table(raw, load_spec("ssda903", 2024).tables["episodes"], 2024)
+    assert result.frame.height == 0
+    assert result.issues["code"].to_list() == ["no_rows"]

@@ -25,6 +25,9 @@ from cld.engine.readers.table import ROW, RawTable
 from cld.engine.spec.model import IDENTIFIERS as _IDENTIFIERS
 from cld.engine.spec.model import TableSpec
 
+SLICE_ROWS = 100_000
+"""Rows of a table conformed at once (a slice's memory, not the table's)."""
+
 _SPREADSHEET_NUMBER = r"^\d+\.0+$"
 _BLANK = "__blank"
 _FIRST = "__first_row"
@@ -103,7 +106,7 @@ def _header_issues(
     return found
 
 
-def _untidy(raw: RawTable, table: TableSpec, found: dict[str, int]) -> set[str]:
+def _untidy(raw: pl.DataFrame, table: TableSpec, found: dict[str, int]) -> set[str]:
     """The schema columns with a cell that trimming changes, that is blank once
     trimmed, or (an identifier) that a spreadsheet turned into a number: only
     these are rewritten; the others are taken as they are, without a copy (a
@@ -120,12 +123,12 @@ def _untidy(raw: RawTable, table: TableSpec, found: dict[str, int]) -> set[str]:
         checks.append(untidy.any().alias(name))
     if not checks:
         return set()
-    row = raw.frame.select(checks).row(0, named=True)
+    row = raw.select(checks).row(0, named=True)
     return {name for name, found_any in row.items() if found_any}
 
 
 def _text_columns(
-    raw: RawTable, table: TableSpec, found: dict[str, int]
+    raw: pl.DataFrame, table: TableSpec, found: dict[str, int]
 ) -> tuple[list[pl.Expr], list[tuple[str, Check]]]:
     """Trimmed text of each schema column (null when blank), with identifiers that a
     spreadsheet turned into numbers (1234.0) restored, and the checks saying so."""
@@ -259,26 +262,21 @@ def _duplicate_keys(conformed: pl.DataFrame, table: TableSpec) -> pl.LazyFrame:
     return _issue_rows(with_first, table.name, and_list(keys), check)
 
 
-def conform_table(
-    raw: RawTable, table: TableSpec, year: int, *, sort: bool = True
-) -> Conformed:
-    """The typed table and every issue found in it.
-
-    Two materialised passes over the data: text (trim, restore identifiers, find
-    blank rows; a column with nothing to change is taken as it is), then parse and
-    every check as a boolean column (dates and postcodes parsed once per distinct
-    text). Issue rows are then cheap filters on those columns, and bad cells are
-    nulled from them.
-    """
-    names = list(table.columns)
-    match = match_headers(raw.headers, table.columns)
+def _conform_slice(
+    raw: pl.DataFrame,
+    table: TableSpec,
+    match: HeaderMatch,
+    plans: dict[str, ColumnPlan],
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """The conformed rows of ``raw`` (with :data:`ROW`) and the issues of each
+    row: every check but duplicate keys."""
     text_exprs, restores = _text_columns(raw, table, match.found)
     positions = [*match.found.values(), *match.unknown]
     blank = pl.all_horizontal(
         [pl.col(RawTable.position_name(i)).is_null() for i in positions]
         or [pl.lit(True)]
     )
-    text = raw.frame.lazy().select(ROW, blank.alias(_BLANK), *text_exprs).collect()
+    text = raw.lazy().select(ROW, blank.alias(_BLANK), *text_exprs).collect()
     blank_check = Check(
         IssueCode.BLANK_ROW, pl.col(_BLANK), message_expr(IssueCode.BLANK_ROW)
     )
@@ -286,21 +284,44 @@ def conform_table(
     issue_plans += [_issue_rows(text.lazy(), table.name, n, c) for n, c in restores]
     if text[_BLANK].any():
         text = text.filter(~pl.col(_BLANK))
-
-    plans = {name: plan_column(name, col, year) for name, col in table.columns.items()}
     checked, checks, flagged = _checked(text, plans)
+    del text
     issue_plans += [
         _issue_rows(checked.lazy(), table.name, name, check)
         for (name, check), hit in zip(checks, flagged, strict=True)
         if hit
     ]
-    conformed = _nulled(checked, names, checks, flagged)
-    del checked
-    if table.key:
-        issue_plans.append(_duplicate_keys(conformed, table))
-    issue_frames = pl.collect_all(issue_plans)
+    conformed = _nulled(checked, list(table.columns), checks, flagged)
+    return conformed, pl.collect_all(issue_plans)
 
-    frame = conformed
+
+def conform_table(
+    raw: RawTable, table: TableSpec, year: int, *, sort: bool = True
+) -> Conformed:
+    """The typed table and every issue found in it.
+
+    Every check but duplicate keys is of one row, so a table is conformed
+    :data:`SLICE_ROWS` rows at a time (its memory is that of a slice, however
+    large the table), then its keys are checked over the whole. Each slice takes
+    two materialised passes: text (trim, restore identifiers, find blank rows; a
+    column with nothing to change is taken as it is), then parse and every check
+    as a boolean column (dates and postcodes parsed once per distinct text).
+    Issue rows are then cheap filters on those columns, and bad cells are nulled
+    from them.
+    """
+    names = list(table.columns)
+    match = match_headers(raw.headers, table.columns)
+    plans = {name: plan_column(name, col, year) for name, col in table.columns.items()}
+    starts = range(0, max(raw.frame.height, 1), SLICE_ROWS)
+    slices = [
+        _conform_slice(raw.frame.slice(start, SLICE_ROWS), table, match, plans)
+        for start in starts
+    ]
+    frame = pl.concat([conformed for conformed, _ in slices], rechunk=False)
+    issue_frames = [issues for _, found in slices for issues in found]
+    del slices
+    if table.key:
+        issue_frames.append(_duplicate_keys(frame, table).collect())
     if sort and table.sort_by:
         frame = frame.sort(list(table.sort_by), nulls_last=True, maintain_order=True)
     header_issues = _header_issues(raw, table, year, match)
