@@ -14,7 +14,13 @@ from functools import cache
 
 from cld.engine.conform.headers import match_headers
 from cld.engine.errors import UnidentifiedFileError, UsageError
-from cld.engine.spec.load import dataset_names, load_spec, year_range
+from cld.engine.spec.load import (
+    dataset_facts,
+    dataset_names,
+    distinct_years,
+    load_spec,
+    year_range,
+)
 from cld.engine.spec.model import ColumnSpec, DatasetSpec, TableSpec, XmlLayout
 from cld.engine.years import find_year
 
@@ -59,13 +65,12 @@ def _candidates(file_format: str) -> tuple[_Candidate, ...]:
     """Every table of every dataset in ``file_format``, with all years' columns."""
     found: list[_Candidate] = []
     for dataset in dataset_names():
-        years = year_range(dataset)
-        first = load_spec(dataset, years.start)
-        if first.format != file_format:
+        if dataset_facts(dataset).format != file_format:
             continue
+        first = load_spec(dataset, year_range(dataset).start)
         tables: dict[str, dict[str, ColumnSpec]] = {}
         words: dict[str, tuple[str, ...]] = {}
-        for year in years:
+        for year in distinct_years(dataset):  # the years between add nothing
             spec = load_spec(dataset, year)
             for name, table in spec.tables.items():
                 tables.setdefault(name, {}).update(table.columns)
@@ -224,8 +229,7 @@ def datasets_named(file_name: str) -> set[str]:
     words = _name_words(file_name)
     named = set()
     for dataset in dataset_names():
-        spec = load_spec(dataset, year_range(dataset).start)
-        if _names(words, spec.file_names):
+        if _names(words, dataset_facts(dataset).file_names):
             named.add(dataset)
     return named
 
@@ -234,8 +238,8 @@ def check_name_fits(file_name: str, dataset: str) -> None:
     """Refuse a file whose name says it is another dataset than its content is."""
     named = datasets_named(file_name)
     if named and dataset not in named:
-        said = ", ".join(sorted(load_spec(d, year_range(d).start).title for d in named))
-        title = load_spec(dataset, year_range(dataset).start).title
+        said = ", ".join(sorted(dataset_facts(d).title for d in named))
+        title = dataset_facts(dataset).title
         raise UnidentifiedFileError(
             f"the file name says {said}, but the file is the {title}: check this is "
             "the file you meant to upload, and name it for what it is"
@@ -275,8 +279,4 @@ def xml_datasets(root: str) -> list[DatasetSpec]:
 
 
 def format_datasets(file_format: str) -> list[str]:
-    return [
-        d
-        for d in dataset_names()
-        if load_spec(d, year_range(d).start).format == file_format
-    ]
+    return [d for d in dataset_names() if dataset_facts(d).format == file_format]

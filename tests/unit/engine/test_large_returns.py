@@ -156,23 +156,6 @@ def test_without_tables_the_report_is_the_same(cin_return: bytes, kind: str) -> 
     assert all(isinstance(f, pl.DataFrame) for f in kept.conformed.values())
 
 
-def test_untidy_cells_are_tidied_and_tidy_columns_kept_as_read() -> None:
-    """Only a column with a cell to trim, a blank or a spreadsheet number is
-    rewritten; the others reach the conformed table as read."""
-    rows = [
-        "C1,01/04/2023,S,C2,N1,U1,PR1,,,,E1 6AN,N7 9AB,SC123456",
-        " C2 ,01/04/2023,S,C2,N1,U1,PR1,,,,E1 6AN,N7 9AB,SC123456",
-        "1234.0,01/04/2023,S, ,N1,U1,PR1,,,,E1 6AN,N7 9AB,SC123456",
-    ]
-    raw = read_csv((EPISODES + "\n".join(rows) + "\n").encode())
-    spec = load_spec("ssda903", 2024).tables["episodes"]
-    result = conform_table(raw, spec, 2024, sort=False)
-    assert result.frame["CHILD"].to_list() == ["C1", "C2", "1234"]
-    assert result.frame["LS"].to_list() == ["C2", "C2", None]
-    codes = set(result.issues["code"].to_list())
-    assert {"identifier_restored", "blank_mandatory"} <= codes
-
-
 def test_a_table_conformed_in_slices_is_the_table_conformed_whole(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

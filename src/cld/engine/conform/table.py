@@ -7,7 +7,7 @@ skipped *and* a warning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import polars as pl
 
@@ -25,7 +25,7 @@ from cld.engine.readers.table import ROW, RawTable
 from cld.engine.spec.model import IDENTIFIERS as _IDENTIFIERS
 from cld.engine.spec.model import TableSpec
 
-SLICE_ROWS = 100_000
+SLICE_ROWS = 150_000
 """Rows of a table conformed at once (a slice's memory, not the table's)."""
 
 _SPREADSHEET_NUMBER = r"^\d+\.0+$"
@@ -106,41 +106,25 @@ def _header_issues(
     return found
 
 
-def _untidy(raw: pl.DataFrame, table: TableSpec, found: dict[str, int]) -> set[str]:
-    """The schema columns with a cell that trimming changes, that is blank once
-    trimmed, or (an identifier) that a spreadsheet turned into a number: only
-    these are rewritten; the others are taken as they are, without a copy (a
-    clean export, and every XML return, which its reader trims)."""
-    checks = []
-    for name, column in table.columns.items():
-        if name not in found:
-            continue
-        cell = pl.col(RawTable.position_name(found[name]))
-        length = cell.str.len_bytes()
-        untidy = (cell.str.strip_chars().str.len_bytes() < length) | (length == 0)
-        if column.personal in _IDENTIFIERS:
-            untidy |= cell.str.contains(_SPREADSHEET_NUMBER)
-        checks.append(untidy.any().alias(name))
-    if not checks:
-        return set()
-    row = raw.select(checks).row(0, named=True)
-    return {name for name, found_any in row.items() if found_any}
+@dataclass(frozen=True)
+class _Text:
+    """How the raw cells become each schema column's text."""
+
+    columns: dict[str, pl.Expr]
+    """Trimmed text of each schema column (null when blank), with identifiers
+    that a spreadsheet turned into numbers (1234.0) restored."""
+    flags: list[pl.Expr]
+    """Which cells were restored, as boolean columns the checks read."""
+    restores: list[tuple[str, Check]]
 
 
-def _text_columns(
-    raw: pl.DataFrame, table: TableSpec, found: dict[str, int]
-) -> tuple[list[pl.Expr], list[tuple[str, Check]]]:
-    """Trimmed text of each schema column (null when blank), with identifiers that a
-    spreadsheet turned into numbers (1234.0) restored, and the checks saying so."""
-    exprs: list[pl.Expr] = []
+def _text_columns(table: TableSpec, found: dict[str, int]) -> _Text:
+    columns: dict[str, pl.Expr] = {}
+    flags: list[pl.Expr] = []
     restores: list[tuple[str, Check]] = []
-    untidy = _untidy(raw, table, found)
     for name, column in table.columns.items():
         if name not in found:
-            exprs.append(pl.lit(None, dtype=pl.String).alias(name))
-            continue
-        if name not in untidy:
-            exprs.append(pl.col(RawTable.position_name(found[name])).alias(name))
+            columns[name] = pl.lit(None, dtype=pl.String).alias(name)
             continue
         cell = pl.col(RawTable.position_name(found[name])).str.strip_chars()
         text: pl.Expr = cell.replace("", None)  # blank once trimmed: null
@@ -148,12 +132,36 @@ def _text_columns(
             flag = _restored_name(name)
             number = cell.str.contains(_SPREADSHEET_NUMBER).fill_null(False)
             text = pl.when(number).then(cell.str.replace(r"\.0+$", "")).otherwise(text)
-            exprs.append(number.alias(flag))
+            flags.append(number.alias(flag))
             code = IssueCode.IDENTIFIER_RESTORED
             message = message_expr(code, column=name, label=column.label)
             restores.append((name, Check(code, pl.col(flag), message)))
-        exprs.append(text.alias(name))
-    return exprs, restores
+        columns[name] = text.alias(name)
+    return _Text(columns, flags, restores)
+
+
+def _looked_up(
+    raw: pl.DataFrame, text: _Text, plans: dict[str, ColumnPlan]
+) -> dict[str, ColumnPlan]:
+    """``plans`` with each ``by_value`` column's parse replaced by a look-up of
+    the parsed value of each distinct text of the whole table (parsed once)."""
+    by_value = [name for name, plan in plans.items() if plan.by_value]
+    distinct = pl.collect_all(
+        [
+            raw.lazy()
+            .select(text.columns[name].unique().drop_nulls())
+            .with_columns(plans[name].parsed)
+            for name in by_value
+        ]
+    )
+    looked_up = dict(plans)
+    for name, lookup in zip(by_value, distinct, strict=True):
+        values = lookup.get_column(parsed_name(name))
+        parsed = pl.col(name).replace_strict(
+            lookup.get_column(name), values, default=None, return_dtype=values.dtype
+        )
+        looked_up[name] = replace(plans[name], parsed=parsed.alias(parsed_name(name)))
+    return looked_up
 
 
 def _restored_name(name: str) -> str:
@@ -182,9 +190,8 @@ def _checked(
 ) -> tuple[pl.DataFrame, list[tuple[str, Check]], tuple[bool, ...]]:
     """Parse every column and evaluate every check as a boolean mask column.
 
-    A column planned ``by_value`` is parsed once per distinct text, and each row
-    looks its parsed value up by its text. Returns the frame, the checks (column,
-    check) with their masks as columns, and whether each check flagged any row.
+    Returns the frame, the checks (column, check) with their masks as columns,
+    and whether each check flagged any row.
     """
     planned = [(name, check) for name, plan in plans.items() for check in plan.checks]
     masks = [
@@ -194,27 +201,11 @@ def _checked(
         (name, Check(check.code, pl.col(_mask_name(i)), check.message))
         for i, (name, check) in enumerate(planned)
     ]
-    parsed = {name: plan.parsed for name, plan in plans.items()}
-    by_value = [name for name, plan in plans.items() if plan.by_value]
-    distinct = pl.collect_all(
-        [
-            text.lazy()
-            .select(pl.col(name).unique().drop_nulls())
-            .with_columns(parsed[name])
-            for name in by_value
-        ]
-    )
-    for name, lookup in zip(by_value, distinct, strict=True):
-        values = lookup.get_column(parsed_name(name))
-        parsed[name] = (
-            pl.col(name)
-            .replace_strict(
-                lookup.get_column(name), values, default=None, return_dtype=values.dtype
-            )
-            .alias(parsed_name(name))
-        )
     checked = (
-        text.lazy().with_columns(list(parsed.values())).with_columns(masks).collect()
+        text.lazy()
+        .with_columns([plan.parsed for plan in plans.values()])
+        .with_columns(masks)
+        .collect()
     )
     if not checks:
         return checked, checks, ()
@@ -266,22 +257,28 @@ def _conform_slice(
     raw: pl.DataFrame,
     table: TableSpec,
     match: HeaderMatch,
+    texts: _Text,
     plans: dict[str, ColumnPlan],
 ) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
     """The conformed rows of ``raw`` (with :data:`ROW`) and the issues of each
     row: every check but duplicate keys."""
-    text_exprs, restores = _text_columns(raw, table, match.found)
     positions = [*match.found.values(), *match.unknown]
     blank = pl.all_horizontal(
         [pl.col(RawTable.position_name(i)).is_null() for i in positions]
         or [pl.lit(True)]
     )
-    text = raw.lazy().select(ROW, blank.alias(_BLANK), *text_exprs).collect()
+    text = (
+        raw.lazy()
+        .select(ROW, blank.alias(_BLANK), *texts.flags, *texts.columns.values())
+        .collect()
+    )
     blank_check = Check(
         IssueCode.BLANK_ROW, pl.col(_BLANK), message_expr(IssueCode.BLANK_ROW)
     )
     issue_plans = [_issue_rows(text.lazy(), table.name, None, blank_check)]
-    issue_plans += [_issue_rows(text.lazy(), table.name, n, c) for n, c in restores]
+    issue_plans += [
+        _issue_rows(text.lazy(), table.name, n, c) for n, c in texts.restores
+    ]
     if text[_BLANK].any():
         text = text.filter(~pl.col(_BLANK))
     checked, checks, flagged = _checked(text, plans)
@@ -303,18 +300,19 @@ def conform_table(
     Every check but duplicate keys is of one row, so a table is conformed
     :data:`SLICE_ROWS` rows at a time (its memory is that of a slice, however
     large the table), then its keys are checked over the whole. Each slice takes
-    two materialised passes: text (trim, restore identifiers, find blank rows; a
-    column with nothing to change is taken as it is), then parse and every check
-    as a boolean column (dates and postcodes parsed once per distinct text).
-    Issue rows are then cheap filters on those columns, and bad cells are nulled
-    from them.
+    two materialised passes: text (trim, restore identifiers, find blank rows),
+    then parse and every check as a boolean column (dates and postcodes parsed
+    once per distinct text). Issue rows are then cheap filters on those columns,
+    and bad cells are nulled from them.
     """
     names = list(table.columns)
     match = match_headers(raw.headers, table.columns)
+    texts = _text_columns(table, match.found)
     plans = {name: plan_column(name, col, year) for name, col in table.columns.items()}
+    plans = _looked_up(raw.frame, texts, plans)
     starts = range(0, max(raw.frame.height, 1), SLICE_ROWS)
     slices = [
-        _conform_slice(raw.frame.slice(start, SLICE_ROWS), table, match, plans)
+        _conform_slice(raw.frame.slice(start, SLICE_ROWS), table, match, texts, plans)
         for start in starts
     ]
     frame = pl.concat([conformed for conformed, _ in slices], rechunk=False)

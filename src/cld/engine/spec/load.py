@@ -17,8 +17,8 @@ A change file holds ``year``, ``source`` and a list of ``changes``; each change 
 
 from __future__ import annotations
 
-import copy
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -107,10 +107,41 @@ def change_years(dataset: str) -> tuple[int, ...]:
     return tuple(year for year, _ in _diffs(dataset))
 
 
+def distinct_years(dataset: str) -> tuple[int, ...]:
+    """The first year of each distinct schema of ``dataset``: its first year and
+    each year it changed (every year between has its predecessor's schema)."""
+    years = year_range(dataset)
+    return (years.start, *(y for y in change_years(dataset) if y in years[1:]))
+
+
+@dataclass(frozen=True)
+class DatasetFacts:
+    """What a dataset's base file says of it as a whole, read without building
+    any year's schema (identification asks these of every dataset)."""
+
+    title: str
+    format: str
+    file_names: tuple[str, ...]
+
+
+def dataset_facts(dataset: str) -> DatasetFacts:
+    base = _base(dataset)
+    return DatasetFacts(
+        title=str(base["title"]),
+        format=str(base["format"]),
+        file_names=tuple(base.get("file_names", [])),
+    )
+
+
 def _locate(
     tables: dict[str, Any], path: str, where: str
 ) -> tuple[dict[str, Any], str]:
-    """The mapping that holds the last part of ``path`` and that part's name."""
+    """The mapping that holds the last part of ``path`` and that part's name.
+
+    The table and its columns on the way are copied into ``tables`` first (a
+    shallow copy each), so a change never reaches the mappings ``tables`` shares
+    with the base file and other years: each year's schema copies only what its
+    changes touch, not the whole base."""
     parts = path.split(".")
     if len(parts) == 1:
         return tables, parts[0]
@@ -118,13 +149,18 @@ def _locate(
         table = tables.get(parts[0])
         if table is None:
             raise SchemaDefinitionError(f"{where}: no table {parts[0]!r} to change")
-        columns: dict[str, Any] = table.setdefault("columns", {})
+        table = tables[parts[0]] = dict(table)
+        columns: dict[str, Any] = dict(table.get("columns", {}))
+        table["columns"] = columns
         return columns, parts[1]
     raise SchemaDefinitionError(f"{where}: path {path!r} must be 'table[.column]'")
 
 
 def apply_change(tables: dict[str, Any], change: dict[str, Any], where: str) -> None:
-    """Apply one change (``op`` and ``path``) to the raw ``tables`` mapping."""
+    """Apply one change (``op`` and ``path``) to the raw ``tables`` mapping,
+    replacing what it changes rather than changing it in place: the mappings of
+    the base file and of the change files are shared by every year's schema and
+    never changed, so none is copied deeply."""
     op, path = change.get("op"), change.get("path")
     if not isinstance(path, str):
         raise SchemaDefinitionError(f"{where}: every change needs a 'path'")
@@ -132,17 +168,17 @@ def apply_change(tables: dict[str, Any], change: dict[str, Any], where: str) -> 
     if op == "add":
         if name in holder:
             raise SchemaDefinitionError(f"{where}: {path} exists already")
-        holder[name] = copy.deepcopy(change["value"])
+        holder[name] = change["value"]  # shared, never changed in place
         return
     if name not in holder:
         raise SchemaDefinitionError(f"{where}: {op} of {path}, which does not exist")
     if op == "modify":
-        holder[name].update(copy.deepcopy(change["set"]))
+        holder[name] = {**holder[name], **change["set"]}
     elif op == "remove":
         del holder[name]
     elif op == "rename":
         new_name = change["to"]
-        entry = holder.pop(name)
+        entry = dict(holder.pop(name))
         if "." in path:  # a column: its old header is still a known spelling
             entry["headers"] = [*entry.get("headers", []), re.escape(name)]
         holder[new_name] = entry
@@ -160,7 +196,7 @@ def load_spec(dataset: str, year: int) -> DatasetSpec:
             f"{base['title']} is defined for collection years "
             f"{years.start} to {years.stop - 1}, not {year}"
         )
-    tables = copy.deepcopy(base["tables"])
+    tables = dict(base["tables"])  # changes copy what they touch (_locate)
     for change_year, diff in _diffs(dataset):
         if change_year > year:
             break
@@ -168,8 +204,7 @@ def load_spec(dataset: str, year: int) -> DatasetSpec:
             apply_change(
                 tables, change, f"{dataset}/{change_year}.diff.yaml change {index}"
             )
-    for table_name, table in tables.items():
-        table["name"] = table_name
+    tables = {name: {**table, "name": name} for name, table in tables.items()}
     try:
         return DatasetSpec.model_validate(
             {

@@ -8,7 +8,14 @@ import pytest
 
 from cld.engine.errors import SchemaDefinitionError, UsageError
 from cld.engine.spec import load
-from cld.engine.spec.load import apply_change, change_years, dataset_names, load_spec
+from cld.engine.spec.load import (
+    apply_change,
+    change_years,
+    clear_caches,
+    dataset_names,
+    load_spec,
+    year_range,
+)
 from cld.engine.spec.model import CategoryColumn, PersonalData
 
 
@@ -166,3 +173,18 @@ def test_one_spelling_for_two_codes_is_a_schema_error():
             type="category",
             codes={"1": {"aliases": ["Yes"]}, "2": {"aliases": ["yes"]}},
         )
+
+
+@pytest.mark.parametrize("dataset", dataset_names())
+def test_later_years_leave_earlier_ones_as_they_were(dataset: str) -> None:
+    """A year's changes copy what they touch: loading the last year first must not
+    change the base file's mappings the first year is built from."""
+    years = year_range(dataset)
+    clear_caches()
+    fresh = load_spec(dataset, years.start)
+    clear_caches()
+    for year in reversed(years):
+        load_spec(dataset, year)
+    load_spec.cache_clear()  # the base file and its changes stay cached
+    assert load_spec(dataset, years.start) == fresh
+    clear_caches()
