@@ -44,6 +44,10 @@ from cld.engine.readers.table import RawTable
 from cld.engine.source import BytesSource, Source
 from cld.engine.spec.load import load_spec
 
+SPILL_BYTES = 32 * 2**20
+"""XML returns this large or larger have their tables spilled to disk as they are
+read (about 25,000 children's CIN census); smaller ones are read in memory, where
+writing and reading the batches would cost more than it saves."""
 DEFAULT_MAX_UPLOAD_MB = 1024
 MAX_UPLOAD_ENV = "CLD_MAX_UPLOAD_MB"
 
@@ -164,8 +168,9 @@ def _validate_csv(
 def _validate_xml(
     report: FileReport, name: str, source: Source, options: ValidateOptions, lap: Lap
 ) -> None:
-    """Read the return's tables to Parquet files in a temporary folder, then
-    conform them one at a time: memory holds one table, not the whole return."""
+    """Read the return's tables, then conform them one at a time. A return of
+    :data:`SPILL_BYTES` or more is read to Parquet files in a temporary folder
+    first, so memory holds one table, not the whole return."""
     from cld.engine.identify_returns import identify_xml
     from cld.engine.readers import xml
 
@@ -174,6 +179,17 @@ def _validate_xml(
     report.year_reason = found.year_reason
     report.table_reason = "from the XML header"
     report.la = (found.header.get("la") or "").strip() or None
+    checks = _la_check(report.la, options.la)
+    if source.size < SPILL_BYTES:
+        with source.open() as stream:
+            raws = xml.read_tables(stream, found.spec)
+        lap("read")
+        tables = list(raws.items())
+        del raws
+        _conform_all(
+            report, tables, found.year, checks, keep_tables=options.keep_tables
+        )
+        return
     with tempfile.TemporaryDirectory(
         prefix=".cld-xml-", dir=options.spill_dir
     ) as folder:
@@ -184,7 +200,7 @@ def _validate_xml(
             report,
             ((table, batches.load()) for table, batches in spilled.items()),
             found.year,
-            _la_check(report.la, options.la),
+            checks,
             keep_tables=options.keep_tables,
         )
 

@@ -52,6 +52,7 @@ def _by_row(name: str, column: ColumnSpec, year: int) -> ColumnPlan:
 
 
 def test_by_value_columns_conform_as_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("cld.engine.conform.table.LOOKUP_ROWS", 1)
     raw = read_csv((EPISODES + "\n".join(ROWS * 3) + "\n").encode())
     spec = load_spec("ssda903", 2024).tables["episodes"]
     by_value = conform_table(raw, spec, 2024)
@@ -109,6 +110,7 @@ def test_an_xml_return_is_validated_through_a_spill_folder_it_removes(
     cin_return: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(xml, "BATCH_ROWS", 50)
+    monkeypatch.setattr("cld.engine.validate.SPILL_BYTES", len(cin_return))
     written: list[Path] = []
     spill = xml.spill_tables
 
@@ -134,6 +136,7 @@ def test_a_failure_while_conforming_leaves_no_spilled_file(
         raise RuntimeError("a bug")
 
     monkeypatch.setattr("cld.engine.validate.conform_table", broken)
+    monkeypatch.setattr("cld.engine.validate.SPILL_BYTES", 0)
     with pytest.raises(RuntimeError):
         validate_bytes("cin.xml", cin_return, ValidateOptions(spill_dir=tmp_path))
     assert list(tmp_path.iterdir()) == []
@@ -180,3 +183,21 @@ def test_an_empty_table_is_conformed_once(monkeypatch: pytest.MonkeyPatch) -> No
     result = conform_table(raw, load_spec("ssda903", 2024).tables["episodes"], 2024)
     assert result.frame.height == 0
     assert result.issues["code"].to_list() == ["no_rows"]
+
+
+def test_a_small_xml_return_is_read_in_memory(
+    cin_return: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cld.engine.validate.SPILL_BYTES", len(cin_return) + 1)
+
+    def refused(*args: object) -> None:
+        raise AssertionError("a small return is not spilled")
+
+    monkeypatch.setattr(xml, "spill_tables", refused)
+    report = validate_bytes("cin.xml", cin_return, ValidateOptions(spill_dir=tmp_path))
+    assert report.error is None and report.tables["children"] == 300
+    monkeypatch.undo()
+    monkeypatch.setattr("cld.engine.validate.SPILL_BYTES", len(cin_return))
+    spilled = validate_bytes("cin.xml", cin_return, ValidateOptions(spill_dir=tmp_path))
+    assert spilled.to_json() == report.to_json()
+    assert_frame_equal(spilled.issues, report.issues)

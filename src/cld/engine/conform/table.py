@@ -27,6 +27,9 @@ from cld.engine.spec.model import TableSpec
 
 SLICE_ROWS = 150_000
 """Rows of a table conformed at once (a slice's memory, not the table's)."""
+LOOKUP_ROWS = 50_000
+"""Tables of this many rows or more parse their ``by_value`` columns once per
+distinct text; in smaller ones the look-up costs more than it saves."""
 
 _SPREADSHEET_NUMBER = r"^\d+\.0+$"
 _BLANK = "__blank"
@@ -144,7 +147,10 @@ def _looked_up(
     raw: pl.DataFrame, text: _Text, plans: dict[str, ColumnPlan]
 ) -> dict[str, ColumnPlan]:
     """``plans`` with each ``by_value`` column's parse replaced by a look-up of
-    the parsed value of each distinct text of the whole table (parsed once)."""
+    the parsed value of each distinct text of the whole table (parsed once), for
+    a table of :data:`LOOKUP_ROWS` rows or more."""
+    if raw.height < LOOKUP_ROWS:
+        return plans
     by_value = [name for name, plan in plans.items() if plan.by_value]
     distinct = pl.collect_all(
         [
@@ -259,9 +265,9 @@ def _conform_slice(
     match: HeaderMatch,
     texts: _Text,
     plans: dict[str, ColumnPlan],
-) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
-    """The conformed rows of ``raw`` (with :data:`ROW`) and the issues of each
-    row: every check but duplicate keys."""
+) -> tuple[pl.DataFrame, list[pl.LazyFrame]]:
+    """The conformed rows of ``raw`` (with :data:`ROW`) and the plans of the
+    issues of each row: every check but duplicate keys."""
     positions = [*match.found.values(), *match.unknown]
     blank = pl.all_horizontal(
         [pl.col(RawTable.position_name(i)).is_null() for i in positions]
@@ -289,7 +295,7 @@ def _conform_slice(
         if hit
     ]
     conformed = _nulled(checked, list(table.columns), checks, flagged)
-    return conformed, pl.collect_all(issue_plans)
+    return conformed, issue_plans
 
 
 def conform_table(
@@ -311,15 +317,25 @@ def conform_table(
     plans = {name: plan_column(name, col, year) for name, col in table.columns.items()}
     plans = _looked_up(raw.frame, texts, plans)
     starts = range(0, max(raw.frame.height, 1), SLICE_ROWS)
-    slices = [
-        _conform_slice(raw.frame.slice(start, SLICE_ROWS), table, match, texts, plans)
-        for start in starts
-    ]
-    frame = pl.concat([conformed for conformed, _ in slices], rechunk=False)
-    issue_frames = [issues for _, found in slices for issues in found]
-    del slices
+    if len(starts) == 1:  # most tables: every plan collected at once
+        frame, issue_plans = _conform_slice(raw.frame, table, match, texts, plans)
+    else:
+        frames, issue_plans = [], []
+        for start in starts:
+            part, plans_of_part = _conform_slice(
+                raw.frame.slice(start, SLICE_ROWS), table, match, texts, plans
+            )
+            frames.append(part)
+            # collected now, so the slice's intermediate columns are freed
+            issue_plans += [found.lazy() for found in pl.collect_all(plans_of_part)]
+        frame = pl.concat(frames)
+        del frames
+    # One chunk a column: what the session enriches, protects and writes to
+    # Parquet runs slower over many (a batch's worth each from the XML reader).
+    frame = frame.rechunk()
     if table.key:
-        issue_frames.append(_duplicate_keys(frame, table).collect())
+        issue_plans.append(_duplicate_keys(frame, table))
+    issue_frames = pl.collect_all(issue_plans)
     if sort and table.sort_by:
         frame = frame.sort(list(table.sort_by), nulls_last=True, maintain_order=True)
     header_issues = _header_issues(raw, table, year, match)

@@ -11,8 +11,8 @@ Rows are gathered in batches and turned into Polars frames of strings, so millio
 of rows are not held as Python strings. :func:`read_tables` keeps the batches in
 memory, so the tables it returns grow with the file; :func:`spill_tables` writes
 each batch to a Parquet file in a folder as it is made, so reading holds one batch
-of each table whatever the file's size, and each table is loaded (or scanned) on
-its own afterwards.
+of each table whatever the file's size, and each table is loaded on its own
+afterwards.
 
 Line numbers are the line of each record's start tag. libxml2 keeps an element's
 line in 16 bits, so past line 65535 it is worked out from the text around it.
@@ -332,22 +332,22 @@ class _Table:
         trimmed = cells.str.strip_chars()
         blank = trimmed.str.len_bytes() == 0
         trimmed = trimmed.zip_with(~blank, pl.Series([None], dtype=pl.String))
-        self.frames.append(
-            pl.DataFrame(
-                [
-                    *(
-                        trimmed.gather_every(width, offset).alias(name)
-                        for offset, name in enumerate(self.names)
-                    ),
-                    pl.Series(ROW, self.lines, dtype=pl.Int64),
-                ]
-            )
+        batch = pl.DataFrame(
+            [
+                *(
+                    trimmed.gather_every(width, offset).alias(name)
+                    for offset, name in enumerate(self.names)
+                ),
+                pl.Series(ROW, self.lines, dtype=pl.Int64),
+            ]
         )
         self.cells, self.lines = [], []
-        if self.spill is not None:
-            path = self.spill / f"{len(self.spilled):06d}.parquet"
-            self.frames.pop().write_parquet(path, compression="lz4", statistics=False)
-            self.spilled.append(path)
+        if self.spill is None:
+            self.frames.append(batch)
+            return
+        path = self.spill / f"{len(self.spilled):06d}.parquet"
+        batch.write_parquet(path, compression="lz4", statistics=False)
+        self.spilled.append(path)
 
     @property
     def names(self) -> list[str]:
