@@ -316,23 +316,24 @@ def conform_table(
     texts = _text_columns(table, match.found)
     plans = {name: plan_column(name, col, year) for name, col in table.columns.items()}
     plans = _looked_up(raw.frame, texts, plans)
+    # Each slice's conformed columns are made one chunk: what the session
+    # enriches, protects and writes to Parquet runs slower over many small ones
+    # (a batch's worth each from the XML reader).
     starts = range(0, max(raw.frame.height, 1), SLICE_ROWS)
     if len(starts) == 1:  # most tables: every plan collected at once
         frame, issue_plans = _conform_slice(raw.frame, table, match, texts, plans)
+        frame = frame.rechunk()
     else:
         frames, issue_plans = [], []
         for start in starts:
             part, plans_of_part = _conform_slice(
                 raw.frame.slice(start, SLICE_ROWS), table, match, texts, plans
             )
-            frames.append(part)
+            frames.append(part.rechunk())
             # collected now, so the slice's intermediate columns are freed
             issue_plans += [found.lazy() for found in pl.collect_all(plans_of_part)]
         frame = pl.concat(frames)
         del frames
-    # One chunk a column: what the session enriches, protects and writes to
-    # Parquet runs slower over many (a batch's worth each from the XML reader).
-    frame = frame.rechunk()
     if table.key:
         issue_plans.append(_duplicate_keys(frame, table))
     issue_frames = pl.collect_all(issue_plans)
