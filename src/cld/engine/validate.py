@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,28 +180,25 @@ def _validate_xml(
     report.year_reason = found.year_reason
     report.table_reason = "from the XML header"
     report.la = (found.header.get("la") or "").strip() or None
-    checks = _la_check(report.la, options.la)
-    if source.size < SPILL_BYTES:
+    tables: Iterable[tuple[str, RawTable]]
+    with ExitStack() as stack:
         with source.open() as stream:
-            raws = xml.read_tables(stream, found.spec)
-        lap("read")
-        tables = list(raws.items())
-        del raws
-        _conform_all(
-            report, tables, found.year, checks, keep_tables=options.keep_tables
-        )
-        return
-    with tempfile.TemporaryDirectory(
-        prefix=".cld-xml-", dir=options.spill_dir
-    ) as folder:
-        with source.open() as stream:
-            spilled = xml.spill_tables(stream, found.spec, Path(folder))
+            if source.size < SPILL_BYTES:
+                tables = xml.read_tables(stream, found.spec).items()
+            else:
+                folder = stack.enter_context(
+                    tempfile.TemporaryDirectory(
+                        prefix=".cld-xml-", dir=options.spill_dir
+                    )
+                )
+                spilled = xml.spill_tables(stream, found.spec, Path(folder))
+                tables = ((t, batches.load()) for t, batches in spilled.items())
         lap("read")
         _conform_all(
             report,
-            ((table, batches.load()) for table, batches in spilled.items()),
+            tables,
             found.year,
-            checks,
+            _la_check(report.la, options.la),
             keep_tables=options.keep_tables,
         )
 
