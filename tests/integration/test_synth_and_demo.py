@@ -103,7 +103,11 @@ def test_years_are_read_as_councils_write_them() -> None:
         parse_years("2026-2027")
 
 
+# Coverage is not traced here: the longest test of the suite (two minutes) runs
+# the same code, 33 times over, as test_demo_runs_again_over_its_own_output, and
+# tracing every line of it made it half as long again.
 @pytest.mark.slow
+@pytest.mark.no_cover
 def test_demo_generates_validates_and_reports_for_every_authority(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -19,9 +19,10 @@ from cld.engine.spec.load import (
     dataset_names,
     distinct_years,
     load_spec,
+    raw_tables,
     year_range,
 )
-from cld.engine.spec.model import ColumnSpec, DatasetSpec, TableSpec, XmlLayout
+from cld.engine.spec.model import DatasetSpec, TableSpec, XmlLayout
 from cld.engine.years import find_year
 
 TERMS = {
@@ -49,10 +50,17 @@ class Identification:
 
 
 @dataclass(frozen=True)
+class _Spellings:
+    """A column's other header spellings, as its schema file writes them."""
+
+    headers: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class _Candidate:
     dataset: str
     table: str
-    columns: dict[str, ColumnSpec]
+    columns: dict[str, _Spellings]
     dataset_words: tuple[str, ...]
     table_words: tuple[str, ...]
     term: str | None = None
@@ -62,27 +70,34 @@ class _Candidate:
 
 @cache
 def _candidates(file_format: str) -> tuple[_Candidate, ...]:
-    """Every table of every dataset in ``file_format``, with all years' columns."""
+    """Every table of every dataset in ``file_format``, with all years' columns.
+
+    Read from the schema files' tables, not from each year's checked schema:
+    only the headers count here, and a fresh ``cld validate`` would otherwise
+    build and check a dozen schemas to use one (the one chosen is checked when
+    the file is conformed)."""
     found: list[_Candidate] = []
     for dataset in dataset_names():
-        if dataset_facts(dataset).format != file_format:
+        facts = dataset_facts(dataset)
+        if facts.format != file_format:
             continue
-        first = load_spec(dataset, year_range(dataset).start)
-        tables: dict[str, dict[str, ColumnSpec]] = {}
+        tables: dict[str, dict[str, _Spellings]] = {}
         words: dict[str, tuple[str, ...]] = {}
         for year in distinct_years(dataset):  # the years between add nothing
-            spec = load_spec(dataset, year)
-            for name, table in spec.tables.items():
-                tables.setdefault(name, {}).update(table.columns)
-                words[name] = table.file_names
+            for name, table in raw_tables(dataset, year).items():
+                tables.setdefault(name, {}).update(
+                    (column, _Spellings(tuple(fields.get("headers", ()))))
+                    for column, fields in table.get("columns", {}).items()
+                )
+                words[name] = tuple(table.get("file_names", ()))
         found.extend(
             _Candidate(
                 dataset,
                 name,
                 columns,
-                first.file_names,
+                facts.file_names,
                 words[name],
-                name.split("_", 1)[0] if first.terms else None,
+                name.split("_", 1)[0] if facts.terms else None,
             )
             for name, columns in tables.items()
         )

@@ -105,3 +105,31 @@ def test_a_termly_census_is_named_by_the_calendar_year_of_its_census_day():
         "2023 (the census in calendar year 2023), from '2023' in the file name "
         "'SC_autumn_2023_pupils.csv'"
     )
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xml", "xlsx"])
+def test_identification_reads_the_headers_every_checked_schema_has(file_format):
+    # Identification reads the schema files' tables without building each
+    # year's checked schema: what it compares must be what those schemas say.
+    from cld.engine.identify import _candidates
+    from cld.engine.spec.load import dataset_facts, dataset_names, distinct_years
+
+    expected: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
+    words: dict[tuple[str, str], tuple[str, ...]] = {}
+    for dataset in dataset_names():
+        if dataset_facts(dataset).format != file_format:
+            continue
+        for year in distinct_years(dataset):
+            for name, table in load_spec(dataset, year).tables.items():
+                expected.setdefault((dataset, name), {}).update(
+                    (column, spec.headers) for column, spec in table.columns.items()
+                )
+                words[(dataset, name)] = table.file_names
+    found = {
+        (c.dataset, c.table): {n: s.headers for n, s in c.columns.items()}
+        for c in _candidates(file_format)
+    }
+    assert found == expected
+    assert {(c.dataset, c.table): c.table_words for c in _candidates(file_format)} == (
+        words
+    )

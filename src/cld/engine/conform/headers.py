@@ -10,8 +10,15 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
+from typing import Protocol
 
-from cld.engine.spec.model import ColumnSpec
+
+class Spellings(Protocol):
+    """What matching a header needs of a column: its other spellings (every
+    column of a schema has them)."""
+
+    @property
+    def headers(self) -> tuple[str, ...]: ...
 
 
 def normalise(header: str) -> str:
@@ -35,7 +42,7 @@ def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, flags=re.IGNORECASE)
 
 
-def column_for(header: str, columns: Mapping[str, ColumnSpec]) -> str | None:
+def column_for(header: str, columns: Mapping[str, Spellings]) -> str | None:
     """The schema column ``header`` names, or None."""
     wanted = normalise(header)
     if not wanted:
@@ -51,7 +58,7 @@ def column_for(header: str, columns: Mapping[str, ColumnSpec]) -> str | None:
 
 
 def match_headers(
-    headers: Iterable[str], columns: Mapping[str, ColumnSpec]
+    headers: Iterable[str], columns: Mapping[str, Spellings]
 ) -> HeaderMatch:
     positions: dict[str, list[int]] = {}
     unknown: list[int] = []

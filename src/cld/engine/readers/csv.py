@@ -40,6 +40,8 @@ def decode(data: bytes) -> tuple[bytes, str]:
             ) from exc
     else:
         body, encoding = data, "utf-8"
+    if body.isascii():  # most returns: valid UTF-8 without decoding a copy
+        return body, encoding
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
@@ -117,7 +119,8 @@ def read_csv(data: bytes) -> RawTable:
         check_line_lengths(data)  # before decoding copies a file of one huge line
     body, encoding = decode(data)
     _check_is_text(body)
-    check_line_lengths(body)
+    if body is not data:  # decoding can make a line longer
+        check_line_lengths(body)
     first_line = body[: body.find(b"\n") if b"\n" in body else len(body)]
     separator = _separator(first_line.decode("utf-8", errors="replace"))
     try:

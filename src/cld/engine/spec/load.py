@@ -92,7 +92,7 @@ def _diffs(dataset: str) -> tuple[tuple[int, dict[str, Any]], ...]:
 
 def clear_caches() -> None:
     """Forget every schema read so far (tests that point at other schema files)."""
-    for cached in (dataset_names, _base, _diffs, load_spec):
+    for cached in (dataset_names, _base, _diffs, raw_tables, load_spec):
         cached.cache_clear()
 
 
@@ -122,6 +122,7 @@ class DatasetFacts:
     title: str
     format: str
     file_names: tuple[str, ...]
+    terms: tuple[str, ...]
 
 
 def dataset_facts(dataset: str) -> DatasetFacts:
@@ -130,6 +131,7 @@ def dataset_facts(dataset: str) -> DatasetFacts:
         title=str(base["title"]),
         format=str(base["format"]),
         file_names=tuple(base.get("file_names", [])),
+        terms=tuple(base.get("terms", [])),
     )
 
 
@@ -187,8 +189,13 @@ def apply_change(tables: dict[str, Any], change: dict[str, Any], where: str) -> 
 
 
 @cache
-def load_spec(dataset: str, year: int) -> DatasetSpec:
-    """The schema of ``dataset`` for collection ``year`` (the year ending 31 March)."""
+def raw_tables(dataset: str, year: int) -> dict[str, dict[str, Any]]:
+    """The tables of ``dataset`` in ``year`` as the schema files write them: the
+    base file with every change up to ``year`` applied, not yet checked
+    (:func:`load_spec` checks them). Identification reads only the headers of
+    every year's tables, and building and checking every year's schema would
+    cost a fresh process several times what reading these does. Shared: never
+    change what this returns."""
     base = _base(dataset)
     years = year_range(dataset)
     if year not in years:
@@ -204,7 +211,18 @@ def load_spec(dataset: str, year: int) -> DatasetSpec:
             apply_change(
                 tables, change, f"{dataset}/{change_year}.diff.yaml change {index}"
             )
-    tables = {name: {**table, "name": name} for name, table in tables.items()}
+    return tables
+
+
+@cache
+def load_spec(dataset: str, year: int) -> DatasetSpec:
+    """The schema of ``dataset`` for collection ``year`` (the year ending 31 March)."""
+    base = _base(dataset)
+    years = year_range(dataset)
+    tables = {
+        name: {**table, "name": name}
+        for name, table in raw_tables(dataset, year).items()
+    }
     try:
         return DatasetSpec.model_validate(
             {
