@@ -41,7 +41,7 @@ from cld.engine.issues import (
 )
 from cld.engine.readers.csv import read_csv
 from cld.engine.readers.sniff import sniff_format
-from cld.engine.readers.table import RawTable
+from cld.engine.readers.table import RawRows
 from cld.engine.source import BytesSource, Source
 from cld.engine.spec.load import load_spec
 
@@ -108,20 +108,23 @@ Lap = Callable[[str], None]
 
 def _conform_all(
     report: FileReport,
-    raws: Iterable[tuple[str, RawTable]],
+    raws: Iterable[tuple[str, RawRows]],
     spec_year: int,
     extra: list[Issue],
     *,
     keep_tables: bool,
 ) -> None:
-    """Conform each table in turn (``raws`` may load each as it is asked for, so
-    one raw table is held at a time); the conformed tables are kept in the
-    report only when ``keep_tables``."""
+    """Conform each table in turn (a table spilled to disk is read a slice at a
+    time); the conformed tables are kept in the report only when
+    ``keep_tables``, and otherwise only their key columns are held, one table at
+    a time, for the duplicate-key check."""
     assert report.dataset is not None
     spec = load_spec(report.dataset, spec_year)
     frames = [issues_frame(extra)] if extra else []
     for name, raw in raws:
-        result = conform_table(raw, spec.tables[name], spec_year, sort=False)
+        result = conform_table(
+            raw, spec.tables[name], spec_year, sort=False, keep_columns=keep_tables
+        )
         del raw
         report.tables[name] = result.frame.height
         if keep_tables:
@@ -171,7 +174,8 @@ def _validate_xml(
 ) -> None:
     """Read the return's tables, then conform them one at a time. A return of
     :data:`SPILL_BYTES` or more is read to Parquet files in a temporary folder
-    first, so memory holds one table, not the whole return."""
+    first, and each table conformed from there a slice at a time, so memory holds
+    a slice (and, for ``cld validate``, one table's keys), not the whole return."""
     from cld.engine.identify_returns import identify_xml
     from cld.engine.readers import xml
 
@@ -180,7 +184,7 @@ def _validate_xml(
     report.year_reason = found.year_reason
     report.table_reason = "from the XML header"
     report.la = (found.header.get("la") or "").strip() or None
-    tables: Iterable[tuple[str, RawTable]]
+    tables: Iterable[tuple[str, RawRows]]
     with ExitStack() as stack:
         with source.open() as stream:
             if source.size < SPILL_BYTES:
@@ -191,8 +195,7 @@ def _validate_xml(
                         prefix=".cld-xml-", dir=options.spill_dir
                     )
                 )
-                spilled = xml.spill_tables(stream, found.spec, Path(folder))
-                tables = ((t, batches.load()) for t, batches in spilled.items())
+                tables = xml.spill_tables(stream, found.spec, Path(folder)).items()
         lap("read")
         _conform_all(
             report,

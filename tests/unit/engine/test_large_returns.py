@@ -201,3 +201,49 @@ def test_a_small_xml_return_is_read_in_memory(
     spilled = validate_bytes("cin.xml", cin_return, ValidateOptions(spill_dir=tmp_path))
     assert spilled.to_json() == report.to_json()
     assert_frame_equal(spilled.issues, report.issues)
+
+
+def test_a_spilled_table_is_conformed_from_disk_a_slice_at_a_time(
+    cin_return: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small batches and slices that do not line up with them: every table read
+    from its Parquet files a slice at a time conforms exactly as in memory, and
+    no slice asks for the whole table."""
+    monkeypatch.setattr(xml, "BATCH_ROWS", 50)
+    monkeypatch.setattr("cld.engine.conform.table.SLICE_ROWS", 70)
+    spec = load_spec("cin_census", 2024)
+    in_memory = xml.read_tables(io.BytesIO(cin_return), spec)
+    spilled = xml.spill_tables(io.BytesIO(cin_return), spec, tmp_path)
+    asked: list[int] = []
+    rows_of = xml.SpilledTable.rows
+
+    def counted(table: xml.SpilledTable, start: int, length: int) -> pl.DataFrame:
+        found = rows_of(table, start, length)
+        asked.append(found.height)
+        return found
+
+    monkeypatch.setattr(xml.SpilledTable, "rows", counted)
+    for name, table_spec in spec.tables.items():
+        from_disk = conform_table(spilled[name], table_spec, 2024)
+        whole = conform_table(in_memory[name], table_spec, 2024)
+        assert spilled[name].height == in_memory[name].height
+        assert_frame_equal(from_disk.frame, whole.frame)
+        assert_frame_equal(from_disk.issues, whole.issues)
+        assert from_disk.rows.to_list() == whole.rows.to_list()
+    assert asked and max(asked) <= 70
+    assert max(t.height for t in in_memory.values()) > 140  # several slices
+
+
+def test_without_its_columns_a_table_keeps_its_keys_its_rows_and_its_issues(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("cld.engine.conform.table.SLICE_ROWS", 4)
+    raw = read_csv((EPISODES + "\n".join([*ROWS, *ROWS]) + "\n").encode())
+    spec = load_spec("ssda903", 2024).tables["episodes"]
+    whole = conform_table(raw, spec, 2024, sort=False)
+    keys = conform_table(raw, spec, 2024, sort=False, keep_columns=False)
+    assert keys.frame.columns == list(spec.key)
+    assert_frame_equal(keys.frame, whole.frame.select(spec.key))
+    assert_frame_equal(keys.issues, whole.issues)
+    assert keys.rows.to_list() == whole.rows.to_list()
+    assert "duplicate_key" in keys.issues["code"].to_list()

@@ -21,7 +21,7 @@ from cld.engine.issues import (
     concat_issues,
     issues_frame,
 )
-from cld.engine.readers.table import ROW, RawTable
+from cld.engine.readers.table import ROW, RawRows, RawTable
 from cld.engine.spec.model import IDENTIFIERS as _IDENTIFIERS
 from cld.engine.spec.model import TableSpec
 
@@ -48,17 +48,13 @@ class Conformed:
 
 
 def _header_issues(
-    raw: RawTable, table: TableSpec, year: int, match: HeaderMatch
+    raw: RawRows, table: TableSpec, year: int, match: HeaderMatch
 ) -> list[Issue]:
     found: list[Issue] = []
     expected = human_list(list(table.columns))
     for index in match.unknown:
         header = clipped(raw.headers[index]) or f"(column {index + 1}, no header)"
-        if (
-            not raw.headers[index]
-            and raw.frame[RawTable.position_name(index)].null_count()
-            == raw.frame.height
-        ):
+        if not raw.headers[index] and _all_blank(raw, RawTable.position_name(index)):
             continue  # a trailing empty column, as spreadsheets write
         found.append(
             Issue(
@@ -143,8 +139,13 @@ def _text_columns(table: TableSpec, found: dict[str, int]) -> _Text:
     return _Text(columns, flags, restores)
 
 
+def _all_blank(raw: RawRows, column: str) -> bool:
+    nulls = raw.lazy().select(pl.col(column).null_count()).collect().item()
+    return bool(nulls == raw.height)
+
+
 def _looked_up(
-    raw: pl.DataFrame, text: _Text, plans: dict[str, ColumnPlan]
+    raw: RawRows, text: _Text, plans: dict[str, ColumnPlan]
 ) -> dict[str, ColumnPlan]:
     """``plans`` with each ``by_value`` column's parse replaced by a look-up of
     the parsed value of each distinct text of the whole table (parsed once), for
@@ -299,37 +300,48 @@ def _conform_slice(
 
 
 def conform_table(
-    raw: RawTable, table: TableSpec, year: int, *, sort: bool = True
+    raw: RawRows,
+    table: TableSpec,
+    year: int,
+    *,
+    sort: bool = True,
+    keep_columns: bool = True,
 ) -> Conformed:
     """The typed table and every issue found in it.
 
     Every check but duplicate keys is of one row, so a table is conformed
     :data:`SLICE_ROWS` rows at a time (its memory is that of a slice, however
-    large the table), then its keys are checked over the whole. Each slice takes
-    two materialised passes: text (trim, restore identifiers, find blank rows),
-    then parse and every check as a boolean column (dates and postcodes parsed
-    once per distinct text). Issue rows are then cheap filters on those columns,
-    and bad cells are nulled from them.
+    large the table: a table spilled to disk is read a slice at a time), then its
+    keys are checked over the whole. Each slice takes two materialised passes:
+    text (trim, restore identifiers, find blank rows), then parse and every check
+    as a boolean column (dates and postcodes parsed once per distinct text). Issue
+    rows are then cheap filters on those columns, and bad cells are nulled from
+    them. Without ``keep_columns`` the frame holds only the key columns (what the
+    duplicate-key check needs), for a caller that wants the issues and the number
+    of rows, not the table.
     """
     names = list(table.columns)
     match = match_headers(raw.headers, table.columns)
     texts = _text_columns(table, match.found)
     plans = {name: plan_column(name, col, year) for name, col in table.columns.items()}
-    plans = _looked_up(raw.frame, texts, plans)
+    plans = _looked_up(raw, texts, plans)
+    kept = names if keep_columns else list(table.key)
     # Each slice's conformed columns are made one chunk: what the session
     # enriches, protects and writes to Parquet runs slower over many small ones
     # (a batch's worth each from the XML reader).
-    starts = range(0, max(raw.frame.height, 1), SLICE_ROWS)
+    starts = range(0, max(raw.height, 1), SLICE_ROWS)
     if len(starts) == 1:  # most tables: every plan collected at once
-        frame, issue_plans = _conform_slice(raw.frame, table, match, texts, plans)
-        frame = frame.rechunk()
+        frame, issue_plans = _conform_slice(
+            raw.rows(0, max(raw.height, 1)), table, match, texts, plans
+        )
+        frame = frame.select(ROW, *kept).rechunk()
     else:
         frames, issue_plans = [], []
         for start in starts:
             part, plans_of_part = _conform_slice(
-                raw.frame.slice(start, SLICE_ROWS), table, match, texts, plans
+                raw.rows(start, SLICE_ROWS), table, match, texts, plans
             )
-            frames.append(part.rechunk())
+            frames.append(part.select(ROW, *kept).rechunk())
             # collected now, so the slice's intermediate columns are freed
             issue_plans += [found.lazy() for found in pl.collect_all(plans_of_part)]
         frame = pl.concat(frames)
@@ -337,7 +349,7 @@ def conform_table(
     if table.key:
         issue_plans.append(_duplicate_keys(frame, table))
     issue_frames = pl.collect_all(issue_plans)
-    if sort and table.sort_by:
+    if sort and table.sort_by and keep_columns:
         frame = frame.sort(list(table.sort_by), nulls_last=True, maintain_order=True)
     header_issues = _header_issues(raw, table, year, match)
     if frame.height == 0:
@@ -352,7 +364,7 @@ def conform_table(
         )
     issues = concat_issues([issues_frame(header_issues), *issue_frames])
     return Conformed(
-        frame=frame.select(names),
+        frame=frame.select(kept),
         issues=issues.sort("row", nulls_last=False, maintain_order=True),
         rows=frame.get_column(ROW).cast(pl.Int64).rename("row"),
     )

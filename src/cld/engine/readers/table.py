@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import polars as pl
 
@@ -25,3 +26,33 @@ class RawTable:
     @staticmethod
     def position_name(index: int) -> str:
         return f"c{index}"
+
+    @property
+    def height(self) -> int:
+        return self.frame.height
+
+    def lazy(self) -> pl.LazyFrame:
+        return self.frame.lazy()
+
+    def rows(self, start: int, length: int) -> pl.DataFrame:
+        return self.frame.slice(start, length)
+
+
+class RawRows(Protocol):
+    """A raw table as the conformer reads it, a slice at a time: in memory
+    (:class:`RawTable`) or in files on disk (an XML return's spilled tables), so
+    a table on disk is never held whole."""
+
+    @property
+    def headers(self) -> tuple[str, ...]: ...
+
+    @property
+    def height(self) -> int: ...
+
+    def lazy(self) -> pl.LazyFrame:
+        """Every row, for passes over whole columns (distinct values, counts)."""
+        ...
+
+    def rows(self, start: int, length: int) -> pl.DataFrame:
+        """``length`` rows from ``start``, in the file's order."""
+        ...

@@ -33,6 +33,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -385,12 +386,22 @@ class SpilledTable:
 
     def load(self) -> RawTable:
         """The whole table in memory, as :func:`read_tables` returns it."""
-        frame = (
-            pl.read_parquet(list(self.paths))
-            if self.paths
-            else pl.DataFrame(schema=self.schema)
+        return RawTable(
+            headers=self.headers, frame=self.lazy().collect(), encoding=self.encoding
         )
-        return RawTable(headers=self.headers, frame=frame, encoding=self.encoding)
+
+    def lazy(self) -> pl.LazyFrame:
+        if not self.paths:
+            return pl.LazyFrame(schema=self.schema)
+        return pl.scan_parquet(list(self.paths))
+
+    @cached_property
+    def height(self) -> int:
+        """Rows in the table (read from the files' footers)."""
+        return int(self.lazy().select(pl.len()).collect().item())
+
+    def rows(self, start: int, length: int) -> pl.DataFrame:
+        return self.lazy().slice(start, length).collect()
 
 
 _GENERAL, _VALUE, _RECORD = 0, 1, 2
