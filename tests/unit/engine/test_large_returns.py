@@ -97,10 +97,10 @@ def test_spilled_tables_are_the_tables_read(
     assert list(spilled) == list(in_memory) == list(spec.tables)
     assert max(len(table.paths) for table in spilled.values()) > 3
     for name, table in spilled.items():
-        loaded = table.load()
-        assert loaded.headers == in_memory[name].headers
-        assert loaded.encoding == in_memory[name].encoding
-        assert_frame_equal(loaded.frame, in_memory[name].frame)
+        assert table.headers == in_memory[name].headers
+        assert table.encoding == in_memory[name].encoding
+        assert table.height == in_memory[name].height
+        assert_frame_equal(table.lazy().collect(), in_memory[name].frame)
         assert all(path.is_relative_to(tmp_path) for path in table.paths)
     # the folders hold no table's name: only numbers
     assert all(p.name.startswith("table-") for p in tmp_path.iterdir())

@@ -40,7 +40,8 @@ _FIRST = "__first_row"
 class Conformed:
     frame: pl.DataFrame
     """One typed column per schema column, in schema order, sorted by the table's
-    sort order; bad cells are null."""
+    sort order; bad cells are null. Only the key columns when conformed without
+    ``keep_columns``."""
     issues: pl.DataFrame
     rows: pl.Series = field(default_factory=lambda: pl.Series("row", [], pl.Int64))
     """The row (spreadsheet row or XML line) each row of ``frame`` came from, in
@@ -332,7 +333,7 @@ def conform_table(
     starts = range(0, max(raw.height, 1), SLICE_ROWS)
     if len(starts) == 1:  # most tables: every plan collected at once
         frame, issue_plans = _conform_slice(
-            raw.rows(0, max(raw.height, 1)), table, match, texts, plans
+            raw.rows(0, SLICE_ROWS), table, match, texts, plans
         )
         frame = frame.select(ROW, *kept).rechunk()
     else:

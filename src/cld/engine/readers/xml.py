@@ -384,12 +384,6 @@ class SpilledTable:
     schema: dict[str, pl.DataType]
     encoding: str
 
-    def load(self) -> RawTable:
-        """The whole table in memory, as :func:`read_tables` returns it."""
-        return RawTable(
-            headers=self.headers, frame=self.lazy().collect(), encoding=self.encoding
-        )
-
     def lazy(self) -> pl.LazyFrame:
         if not self.paths:
             return pl.LazyFrame(schema=self.schema)
