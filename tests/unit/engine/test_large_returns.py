@@ -1,6 +1,7 @@
 """What keeps large returns fast and small (issue 16), checked for what it gives.
 
-Dates and postcodes are parsed once per distinct text and joined back; an XML
+Codes, dates and postcodes are conformed once per distinct cell, each row taking
+its cell's outcome; an XML
 return's tables are spilled to Parquet batch by batch and conformed one at a time;
 ``cld validate`` keeps no conformed table. Each must give exactly what the plain
 way gives: the same typed frame, the same issues, the same row numbers.
@@ -51,22 +52,67 @@ def _by_row(name: str, column: ColumnSpec, year: int) -> ColumnPlan:
     return dataclasses.replace(_PLAN(name, column, year), by_value=False)
 
 
-def test_by_value_columns_conform_as_by_row(monkeypatch: pytest.MonkeyPatch) -> None:
+# Codes in other cases, spaced and unknown; an identifier a spreadsheet made a
+# number; a blank row: every outcome of the columns conformed by value.
+UNTIDY = [
+    "1234.0,01/04/2023, s ,c2,n1,U1,pr1,,,,E1 6AN,,SC123456",
+    "C6,01/04/2023,Q,C2,N9,u1, PR1 ,01/05/2023,x1,carpl,,,SC123456",
+    ",,,,,,,,,,,,",
+    "C7,01/04/2023,,C2,N1,U1,PR1,01/05/2023,X1,CARPL,E1 6AN,N7 9AB,SC1",
+]
+
+
+@pytest.mark.parametrize("slice_rows", [4, 500_000])
+@pytest.mark.parametrize("header", [EPISODES, EPISODES.replace(",PLACE,", ",")])
+def test_by_value_columns_conform_as_by_row(
+    monkeypatch: pytest.MonkeyPatch, slice_rows: int, header: str
+) -> None:
+    """Every column that can be conformed once per distinct cell gives, row for
+    row, what conforming it cell by cell gives: values, issues and messages,
+    in slices or whole, with a column missing or not."""
     monkeypatch.setattr("cld.engine.conform.table.LOOKUP_ROWS", 1)
-    raw = read_csv((EPISODES + "\n".join(ROWS * 3) + "\n").encode())
+    monkeypatch.setattr("cld.engine.conform.table.SLICE_ROWS", slice_rows)
+    rows = [*ROWS, *UNTIDY] * 3
+    if header != EPISODES:  # PLACE (the sixth column) left out of every row
+        rows = [",".join(r.split(",")[:5] + r.split(",")[6:]) for r in rows]
+    raw = read_csv((header + "\n".join(rows) + "\n").encode())
     spec = load_spec("ssda903", 2024).tables["episodes"]
     by_value = conform_table(raw, spec, 2024)
-    assert {"invalid_date", "date_out_of_range", "invalid_postcode"} <= set(
-        by_value.issues["code"].to_list()
-    )
+    assert {
+        "invalid_date",
+        "date_out_of_range",
+        "invalid_postcode",
+        "invalid_category",
+        "identifier_restored",
+        "blank_row",
+    } <= set(by_value.issues["code"].to_list())
     monkeypatch.setattr("cld.engine.conform.table.plan_column", _by_row)
     by_row = conform_table(raw, spec, 2024)
     assert_frame_equal(by_value.frame, by_row.frame)
     assert_frame_equal(by_value.issues, by_row.issues)
     assert by_value.rows.to_list() == by_row.rows.to_list()
+    # the codes are read whatever their case and spacing
+    assert (
+        by_value.frame.filter(pl.col("CHILD") == "1234")["RNE"].to_list() == ["S"] * 3
+    )
 
 
-def test_dates_and_postcodes_are_planned_by_value() -> None:
+def test_a_column_blank_in_every_row_conforms_by_value_as_by_row(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("cld.engine.conform.table.LOOKUP_ROWS", 1)
+    rows = [",".join(r.split(",")[:7] + [""] + r.split(",")[8:]) for r in ROWS]
+    raw = read_csv((EPISODES + "\n".join(rows) + "\n").encode())
+    spec = load_spec("ssda903", 2024).tables["episodes"]
+    by_value = conform_table(raw, spec, 2024)
+    monkeypatch.setattr("cld.engine.conform.table.plan_column", _by_row)
+    by_row = conform_table(raw, spec, 2024)
+    assert by_value.frame["DEC"].null_count() == by_value.frame.height
+    assert_frame_equal(by_value.frame, by_row.frame)
+    assert_frame_equal(by_value.issues, by_row.issues)
+
+
+def test_codes_dates_and_postcodes_are_planned_by_value() -> None:
     spec = load_spec("ssda903", 2024).tables["episodes"]
     planned = {
         name: _PLAN(name, column, 2024).by_value
@@ -74,7 +120,14 @@ def test_dates_and_postcodes_are_planned_by_value() -> None:
     }
     assert {name for name, by_value in planned.items() if by_value} == {
         "DECOM",
+        "RNE",
+        "LS",
+        "CIN",
+        "PLACE",
+        "PLACE_PROVIDER",
         "DEC",
+        "REC",
+        "REASON_PLACE_CHANGE",
         "HOME_POST",
         "PL_POST",
     }
@@ -203,12 +256,18 @@ def test_a_small_xml_return_is_read_in_memory(
     assert_frame_equal(spilled.issues, report.issues)
 
 
+@pytest.mark.parametrize("lookup_rows", [1, 50_000])
 def test_a_spilled_table_is_conformed_from_disk_a_slice_at_a_time(
-    cin_return: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    cin_return: bytes,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lookup_rows: int,
 ) -> None:
     """Small batches and slices that do not line up with them: every table read
-    from its Parquet files a slice at a time conforms exactly as in memory, and
-    no slice asks for the whole table."""
+    from its Parquet files a slice at a time (its distinct cells from the files,
+    when conformed by value) conforms exactly as in memory cell by cell, and no
+    slice asks for the whole table."""
+    monkeypatch.setattr("cld.engine.conform.table.LOOKUP_ROWS", lookup_rows)
     monkeypatch.setattr(xml, "BATCH_ROWS", 50)
     monkeypatch.setattr("cld.engine.conform.table.SLICE_ROWS", 70)
     spec = load_spec("cin_census", 2024)
@@ -225,7 +284,9 @@ def test_a_spilled_table_is_conformed_from_disk_a_slice_at_a_time(
     monkeypatch.setattr(xml.SpilledTable, "rows", counted)
     for name, table_spec in spec.tables.items():
         from_disk = conform_table(spilled[name], table_spec, 2024)
-        whole = conform_table(in_memory[name], table_spec, 2024)
+        with monkeypatch.context() as by_row:
+            by_row.setattr("cld.engine.conform.table.plan_column", _by_row)
+            whole = conform_table(in_memory[name], table_spec, 2024)
         assert spilled[name].height == in_memory[name].height
         assert_frame_equal(from_disk.frame, whole.frame)
         assert_frame_equal(from_disk.issues, whole.issues)

@@ -81,7 +81,7 @@ def plan_column(name: str, column: ColumnSpec, year: int) -> ColumnPlan:
     return ColumnPlan(
         parsed=_parse(column, text).alias(parsed_name(name)),
         checks=checks,
-        by_value=isinstance(column, DateColumn | PostcodeColumn),
+        by_value=isinstance(column, CategoryColumn | DateColumn | PostcodeColumn),
     )
 
 

@@ -7,7 +7,7 @@ skipped *and* a warning.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import polars as pl
 
@@ -25,15 +25,17 @@ from cld.engine.readers.table import ROW, RawRows, RawTable
 from cld.engine.spec.model import IDENTIFIERS as _IDENTIFIERS
 from cld.engine.spec.model import TableSpec
 
-SLICE_ROWS = 150_000
-"""Rows of a table conformed at once (a slice's memory, not the table's)."""
+SLICE_ROWS = 500_000
+"""Rows of a table conformed at once (a slice's memory, not the table's: a
+code of 4 bytes a row for a column conformed by value, text for the others)."""
 LOOKUP_ROWS = 50_000
-"""Tables of this many rows or more parse their ``by_value`` columns once per
-distinct text; in smaller ones the look-up costs more than it saves."""
+"""Tables of this many rows or more conform their ``by_value`` columns once per
+distinct cell; in smaller ones the look-up costs more than it saves."""
 
 _SPREADSHEET_NUMBER = r"^\d+\.0+$"
 _BLANK = "__blank"
 _FIRST = "__first_row"
+_MESSAGE = "__message"
 
 
 @dataclass(frozen=True)
@@ -107,37 +109,39 @@ def _header_issues(
 
 
 @dataclass(frozen=True)
-class _Text:
-    """How the raw cells become each schema column's text."""
+class _ColumnText:
+    """How the raw cells become one schema column's text."""
 
-    columns: dict[str, pl.Expr]
-    """Trimmed text of each schema column (null when blank), with identifiers
-    that a spreadsheet turned into numbers (1234.0) restored."""
-    flags: list[pl.Expr]
-    """Which cells were restored, as boolean columns the checks read."""
-    restores: list[tuple[str, Check]]
+    text: pl.Expr
+    """The trimmed text (null when blank), with an identifier that a
+    spreadsheet turned into a number (1234.0) restored."""
+    restore: Check | None = None
+    """For an identifier: which cells were restored (its mask is a boolean
+    column the conform pass computes, named by :func:`_restored_name`)."""
+    flag: pl.Expr | None = None
+    """The boolean column ``restore`` reads."""
 
 
-def _text_columns(table: TableSpec, found: dict[str, int]) -> _Text:
-    columns: dict[str, pl.Expr] = {}
-    flags: list[pl.Expr] = []
-    restores: list[tuple[str, Check]] = []
+def _text_columns(table: TableSpec, found: dict[str, int]) -> dict[str, _ColumnText]:
+    texts: dict[str, _ColumnText] = {}
     for name, column in table.columns.items():
         if name not in found:
-            columns[name] = pl.lit(None, dtype=pl.String).alias(name)
+            texts[name] = _ColumnText(pl.lit(None, dtype=pl.String).alias(name))
             continue
         cell = pl.col(RawTable.position_name(found[name])).str.strip_chars()
         text: pl.Expr = cell.replace("", None)  # blank once trimmed: null
-        if column.personal in _IDENTIFIERS:
-            flag = _restored_name(name)
-            number = cell.str.contains(_SPREADSHEET_NUMBER).fill_null(False)
-            text = pl.when(number).then(cell.str.replace(r"\.0+$", "")).otherwise(text)
-            flags.append(number.alias(flag))
-            code = IssueCode.IDENTIFIER_RESTORED
-            message = message_expr(code, column=name, label=column.label)
-            restores.append((name, Check(code, pl.col(flag), message)))
-        columns[name] = text.alias(name)
-    return _Text(columns, flags, restores)
+        if column.personal not in _IDENTIFIERS:
+            texts[name] = _ColumnText(text.alias(name))
+            continue
+        flag = _restored_name(name)
+        number = cell.str.contains(_SPREADSHEET_NUMBER).fill_null(False)
+        text = pl.when(number).then(cell.str.replace(r"\.0+$", "")).otherwise(text)
+        code = IssueCode.IDENTIFIER_RESTORED
+        message = message_expr(code, column=name, label=column.label)
+        texts[name] = _ColumnText(
+            text.alias(name), Check(code, pl.col(flag), message), number.alias(flag)
+        )
+    return texts
 
 
 def _all_blank(raw: RawRows, column: str) -> bool:
@@ -145,35 +149,149 @@ def _all_blank(raw: RawRows, column: str) -> bool:
     return bool(nulls == raw.height)
 
 
-def _looked_up(
-    raw: RawRows, text: _Text, plans: dict[str, ColumnPlan]
-) -> dict[str, ColumnPlan]:
-    """``plans`` with each ``by_value`` column's parse replaced by a look-up of
-    the parsed value of each distinct text of the whole table (parsed once), for
-    a table of :data:`LOOKUP_ROWS` rows or more."""
-    if raw.height < LOOKUP_ROWS:
-        return plans
-    by_value = [name for name, plan in plans.items() if plan.by_value]
-    distinct = pl.collect_all(
-        [
-            raw.lazy()
-            .select(text.columns[name].unique().drop_nulls())
-            .with_columns(plans[name].parsed)
-            for name in by_value
-        ]
-    )
-    looked_up = dict(plans)
-    for name, lookup in zip(by_value, distinct, strict=True):
-        values = lookup.get_column(parsed_name(name))
-        parsed = pl.col(name).replace_strict(
-            lookup.get_column(name), values, default=None, return_dtype=values.dtype
-        )
-        looked_up[name] = replace(plans[name], parsed=parsed.alias(parsed_name(name)))
-    return looked_up
-
-
 def _restored_name(name: str) -> str:
     return f"__restored__{name}"
+
+
+def _mask_name(name: str, index: int) -> str:
+    return f"__mask__{index}__{name}"
+
+
+def _final_name(name: str) -> str:
+    return f"__final__{name}"
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Where one column's outcomes are: a frame conformed from distinct cells
+    (``index``: each row's place in it), or the slice's own frame, row for row."""
+
+    frame: pl.DataFrame
+    index: pl.Series | None = None
+
+    def per_row(self, values: pl.Series) -> pl.Series:
+        """``values`` (one per row of ``frame``) for each row of the slice."""
+        return values if self.index is None else values.gather(self.index)
+
+
+def _index_name(name: str) -> str:
+    return f"__index__{name}"
+
+
+@dataclass(frozen=True)
+class _ByValue:
+    """Columns conformed once per distinct cell of the whole table."""
+
+    outcomes: dict[str, pl.DataFrame]
+    """Each column's distinct cells conformed (null last), as a pass gives them."""
+    index: dict[str, pl.Expr]
+    """Each row's place among its column's distinct cells."""
+
+    @classmethod
+    def of(
+        cls,
+        raw: RawRows,
+        names: list[str],
+        positions: dict[str, str],
+        texts: dict[str, _ColumnText],
+        plans: dict[str, ColumnPlan],
+    ) -> _ByValue:
+        if not names:
+            return cls({}, {})
+        distinct = pl.collect_all(
+            [
+                raw.lazy().select(pl.col(positions[n]).unique().drop_nulls())
+                for n in names
+            ]
+        )
+        index: dict[str, pl.Expr] = {}
+        passes: list[pl.LazyFrame] = []
+        for name, cells in zip(names, distinct, strict=True):
+            values = cells.to_series()
+            # an Enum of the table's own distinct cells: a row's cell is its code
+            index[name] = (
+                pl.col(positions[name])
+                .cast(pl.Enum(values), strict=False)
+                .to_physical()
+                .cast(pl.UInt32)
+                .fill_null(values.len())
+                .alias(_index_name(name))
+            )
+            with_blank = values.extend_constant(None, 1).to_frame().lazy()
+            passes.append(_conform_pass(with_blank, [name], texts, plans))
+        checked = pl.collect_all(passes)
+        return cls(dict(zip(names, checked, strict=True)), index)
+
+
+def _conform_pass(
+    frame: pl.LazyFrame,
+    names: list[str],
+    texts: dict[str, _ColumnText],
+    plans: dict[str, ColumnPlan],
+    *keep: pl.Expr,
+) -> pl.LazyFrame:
+    """Text, parsed value, every check's mask and the final value (null where
+    an error was found) of each column in ``names``, beside ``keep``."""
+    masks, finals = [], []
+    for name in names:
+        checks = plans[name].checks
+        masks += [
+            c.mask.fill_null(False).alias(_mask_name(name, i))
+            for i, c in enumerate(checks)
+        ]
+        errors = [
+            pl.col(_mask_name(name, i))
+            for i, c in enumerate(checks)
+            if c.is_error and c.code != IssueCode.BLANK_MANDATORY
+        ]
+        value = pl.col(parsed_name(name))
+        if errors:
+            value = pl.when(pl.any_horizontal(errors)).then(None).otherwise(value)
+        finals.append(value.alias(_final_name(name)))
+    flags = [texts[n].flag for n in names if texts[n].flag is not None]
+    return (
+        frame.select(*keep, *[texts[n].text for n in names], *flags)
+        .with_columns([plans[n].parsed for n in names])
+        .with_columns(masks)
+        .with_columns(finals)
+    )
+
+
+def _column(frame: pl.DataFrame, expr: pl.Expr) -> pl.Series:
+    """``expr`` over ``frame``, one value per row (a literal repeated)."""
+    return frame.with_columns(expr.alias(_MESSAGE)).get_column(_MESSAGE)
+
+
+def _issues(
+    cells: _Cells,
+    rows: pl.Series,
+    table: str,
+    column: str | None,
+    check: Check,
+    mask: str,
+) -> pl.DataFrame | None:
+    """The issue rows of one check, or None when it flagged no row."""
+    flagged = cells.frame.get_column(mask)
+    if not flagged.any():
+        return None
+    if cells.index is None:
+        messages = _column(cells.frame.filter(flagged), check.message)
+        at = rows.filter(flagged)
+    else:
+        hit = cells.per_row(flagged)
+        by_value = _column(cells.frame, pl.when(flagged).then(check.message))
+        messages = by_value.gather(cells.index.filter(hit))
+        at = rows.filter(hit)
+    return pl.DataFrame(
+        {
+            "table": pl.repeat(table, at.len(), dtype=pl.String, eager=True),
+            "row": at.cast(pl.Int64),
+            "column": pl.repeat(column, at.len(), dtype=pl.String, eager=True),
+            "code": pl.repeat(str(check.code), at.len(), eager=True),
+            "severity": pl.repeat(str(check.code.kind.severity), at.len(), eager=True),
+            "message": messages,
+        }
+    )
 
 
 def _issue_rows(
@@ -187,62 +305,6 @@ def _issue_rows(
         pl.lit(str(check.code.kind.severity)).alias("severity"),
         check.message.alias("message"),
     )
-
-
-def _mask_name(index: int) -> str:
-    return f"__mask__{index}"
-
-
-def _checked(
-    text: pl.DataFrame, plans: dict[str, ColumnPlan]
-) -> tuple[pl.DataFrame, list[tuple[str, Check]], tuple[bool, ...]]:
-    """Parse every column and evaluate every check as a boolean mask column.
-
-    Returns the frame, the checks (column, check) with their masks as columns,
-    and whether each check flagged any row.
-    """
-    planned = [(name, check) for name, plan in plans.items() for check in plan.checks]
-    masks = [
-        c.mask.fill_null(False).alias(_mask_name(i)) for i, (_, c) in enumerate(planned)
-    ]
-    checks = [
-        (name, Check(check.code, pl.col(_mask_name(i)), check.message))
-        for i, (name, check) in enumerate(planned)
-    ]
-    checked = (
-        text.lazy()
-        .with_columns([plan.parsed for plan in plans.values()])
-        .with_columns(masks)
-        .collect()
-    )
-    if not checks:
-        return checked, checks, ()
-    flagged = checked.select([check.mask.any() for _, check in checks]).row(0)
-    return checked, checks, flagged
-
-
-def _nulled(
-    checked: pl.DataFrame,
-    names: list[str],
-    checks: list[tuple[str, Check]],
-    flagged: tuple[bool, ...],
-) -> pl.DataFrame:
-    """The typed columns, with every cell that failed a check made null."""
-    finals = []
-    for name in names:
-        value = pl.col(parsed_name(name))
-        errors = [
-            check.mask
-            for (column, check), hit in zip(checks, flagged, strict=True)
-            if column == name
-            and hit
-            and check.is_error
-            and check.code != IssueCode.BLANK_MANDATORY
-        ]
-        if errors:
-            value = pl.when(pl.any_horizontal(errors)).then(None).otherwise(value)
-        finals.append(value.alias(name))
-    return checked.select(ROW, *finals)
 
 
 def _duplicate_keys(conformed: pl.DataFrame, table: TableSpec) -> pl.LazyFrame:
@@ -261,43 +323,72 @@ def _duplicate_keys(conformed: pl.DataFrame, table: TableSpec) -> pl.LazyFrame:
     return _issue_rows(with_first, table.name, and_list(keys), check)
 
 
+def _blank_rows(
+    raw: pl.DataFrame, table: str, match: HeaderMatch
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """``raw`` without its blank rows, and the issue rows of those."""
+    positions = [*match.found.values(), *match.unknown]
+    blank = raw.select(
+        pl.all_horizontal(
+            [pl.col(RawTable.position_name(i)).is_null() for i in positions]
+            or [pl.lit(True)]
+        ).alias(_BLANK)
+    ).to_series()
+    if not blank.any():
+        return raw, []
+    check = Check(
+        IssueCode.BLANK_ROW, pl.col(_BLANK), message_expr(IssueCode.BLANK_ROW)
+    )
+    found = _issue_rows(raw.lazy().with_columns(blank), table, None, check).collect()
+    return raw.filter(~blank), [found]
+
+
 def _conform_slice(
     raw: pl.DataFrame,
     table: TableSpec,
     match: HeaderMatch,
-    texts: _Text,
+    texts: dict[str, _ColumnText],
     plans: dict[str, ColumnPlan],
-) -> tuple[pl.DataFrame, list[pl.LazyFrame]]:
-    """The conformed rows of ``raw`` (with :data:`ROW`) and the plans of the
-    issues of each row: every check but duplicate keys."""
-    positions = [*match.found.values(), *match.unknown]
-    blank = pl.all_horizontal(
-        [pl.col(RawTable.position_name(i)).is_null() for i in positions]
-        or [pl.lit(True)]
-    )
-    text = (
-        raw.lazy()
-        .select(ROW, blank.alias(_BLANK), *texts.flags, *texts.columns.values())
-        .collect()
-    )
-    blank_check = Check(
-        IssueCode.BLANK_ROW, pl.col(_BLANK), message_expr(IssueCode.BLANK_ROW)
-    )
-    issue_plans = [_issue_rows(text.lazy(), table.name, None, blank_check)]
-    issue_plans += [
-        _issue_rows(text.lazy(), table.name, n, c) for n, c in texts.restores
+    by_value: _ByValue,
+    kept: list[str],
+) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
+    """The conformed rows of ``raw`` (:data:`ROW` and the ``kept`` columns) and
+    the issues of each row: every check but duplicate keys, in one pass over the
+    slice. A column conformed by value takes each row's outcome from its
+    distinct cell's."""
+    raw, issues = _blank_rows(raw, table.name, match)
+    names = list(table.columns)
+    by_row = [name for name in names if name not in by_value.outcomes]
+    checked = _conform_pass(
+        raw.lazy(), by_row, texts, plans, pl.col(ROW), *by_value.index.values()
+    ).collect()
+    cells = {
+        name: (
+            _Cells(by_value.outcomes[name], checked.get_column(_index_name(name)))
+            if name in by_value.outcomes
+            else _Cells(checked)
+        )
+        for name in names
+    }
+    rows = checked.get_column(ROW)
+    for name in names:  # restored identifiers first, as each row reads
+        restore = texts[name].restore
+        if restore is not None:
+            found = _issues(
+                cells[name], rows, table.name, name, restore, _restored_name(name)
+            )
+            issues += [found] if found is not None else []
+    for name in names:
+        for i, check in enumerate(plans[name].checks):
+            found = _issues(
+                cells[name], rows, table.name, name, check, _mask_name(name, i)
+            )
+            issues += [found] if found is not None else []
+    finals = [
+        cells[n].per_row(cells[n].frame.get_column(_final_name(n))).alias(n)
+        for n in kept
     ]
-    if text[_BLANK].any():
-        text = text.filter(~pl.col(_BLANK))
-    checked, checks, flagged = _checked(text, plans)
-    del text
-    issue_plans += [
-        _issue_rows(checked.lazy(), table.name, name, check)
-        for (name, check), hit in zip(checks, flagged, strict=True)
-        if hit
-    ]
-    conformed = _nulled(checked, list(table.columns), checks, flagged)
-    return conformed, issue_plans
+    return pl.DataFrame([rows, *finals]), issues
 
 
 def conform_table(
@@ -313,43 +404,50 @@ def conform_table(
     Every check but duplicate keys is of one row, so a table is conformed
     :data:`SLICE_ROWS` rows at a time (its memory is that of a slice, however
     large the table: a table spilled to disk is read a slice at a time), then its
-    keys are checked over the whole. Each slice takes two materialised passes:
-    text (trim, restore identifiers, find blank rows), then parse and every check
-    as a boolean column (dates and postcodes parsed once per distinct text). Issue
-    rows are then cheap filters on those columns, and bad cells are nulled from
-    them. Without ``keep_columns`` the frame holds only the key columns (what the
-    duplicate-key check needs), for a caller that wants the issues and the number
-    of rows, not the table.
+    keys are checked over the whole. Every check of a column is a function of
+    its cell alone, so in a table of :data:`LOOKUP_ROWS` rows or more the
+    columns planned ``by_value`` (codes, dates, postcodes: a few thousand
+    distinct cells in a million rows) are trimmed, parsed and checked once per
+    distinct cell of a slice and each row takes its cell's outcome; the others
+    (identifiers, free text) are conformed row by row. Issue rows are filters on
+    the checks' boolean columns, and bad cells are nulled from them. Without
+    ``keep_columns`` the frame holds only the key columns (what the
+    duplicate-key check needs), for a caller that wants the issues and the
+    number of rows, not the table.
     """
     names = list(table.columns)
     match = match_headers(raw.headers, table.columns)
     texts = _text_columns(table, match.found)
     plans = {name: plan_column(name, col, year) for name, col in table.columns.items()}
-    plans = _looked_up(raw, texts, plans)
+    positions = {n: RawTable.position_name(i) for n, i in match.found.items()}
+    by_value = _ByValue.of(
+        raw,
+        [
+            name
+            for name, plan in plans.items()
+            if plan.by_value and name in positions and raw.height >= LOOKUP_ROWS
+        ],
+        positions,
+        texts,
+        plans,
+    )
     kept = names if keep_columns else list(table.key)
     # Each slice's conformed columns are made one chunk: what the session
     # enriches, protects and writes to Parquet runs slower over many small ones
     # (a batch's worth each from the XML reader).
-    starts = range(0, max(raw.height, 1), SLICE_ROWS)
-    if len(starts) == 1:  # most tables: every plan collected at once
-        frame, issue_plans = _conform_slice(
-            raw.rows(0, SLICE_ROWS), table, match, texts, plans
+    frames: list[pl.DataFrame] = []
+    issue_frames: list[pl.DataFrame] = []
+    for start in range(0, max(raw.height, 1), SLICE_ROWS):
+        part, found = _conform_slice(
+            raw.rows(start, SLICE_ROWS), table, match, texts, plans, by_value, kept
         )
-        frame = frame.select(ROW, *kept).rechunk()
-    else:
-        frames, issue_plans = [], []
-        for start in starts:
-            part, plans_of_part = _conform_slice(
-                raw.rows(start, SLICE_ROWS), table, match, texts, plans
-            )
-            frames.append(part.select(ROW, *kept).rechunk())
-            # collected now, so the slice's intermediate columns are freed
-            issue_plans += [found.lazy() for found in pl.collect_all(plans_of_part)]
-        frame = pl.concat(frames)
-        del frames
+        frames.append(part.rechunk())
+        issue_frames += found
+        del part
+    frame = frames[0] if len(frames) == 1 else pl.concat(frames)
+    del frames
     if table.key:
-        issue_plans.append(_duplicate_keys(frame, table))
-    issue_frames = pl.collect_all(issue_plans)
+        issue_frames.append(_duplicate_keys(frame, table).collect())
     if sort and table.sort_by and keep_columns:
         frame = frame.sort(list(table.sort_by), nulls_last=True, maintain_order=True)
     header_issues = _header_issues(raw, table, year, match)
