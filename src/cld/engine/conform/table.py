@@ -167,11 +167,25 @@ class _Cells:
     (``index``: each row's place in it), or the slice's own frame, row for row."""
 
     frame: pl.DataFrame
+    rows: pl.Series
+    """The row number of each row the outcomes go to."""
     index: pl.Series | None = None
 
     def per_row(self, values: pl.Series) -> pl.Series:
         """``values`` (one per row of ``frame``) for each row of the slice."""
         return values if self.index is None else values.gather(self.index)
+
+    def flagged(self, masks: list[str]) -> _Cells | None:
+        """These cells, for only the rows one of ``masks`` flags (None if no
+        row is): a column conformed by value then finds each check's rows among
+        a few, not among every row of the slice."""
+        anything = self.frame.select(pl.any_horizontal(masks)).to_series()
+        if not anything.any():
+            return None
+        if self.index is None:
+            return self
+        hit = anything.gather(self.index)
+        return _Cells(self.frame, self.rows.filter(hit), self.index.filter(hit))
 
 
 def _index_name(name: str) -> str:
@@ -263,12 +277,7 @@ def _column(frame: pl.DataFrame, expr: pl.Expr) -> pl.Series:
 
 
 def _issues(
-    cells: _Cells,
-    rows: pl.Series,
-    table: str,
-    column: str | None,
-    check: Check,
-    mask: str,
+    cells: _Cells, table: str, column: str | None, check: Check, mask: str
 ) -> pl.DataFrame | None:
     """The issue rows of one check, or None when it flagged no row."""
     flagged = cells.frame.get_column(mask)
@@ -276,12 +285,12 @@ def _issues(
         return None
     if cells.index is None:
         messages = _column(cells.frame.filter(flagged), check.message)
-        at = rows.filter(flagged)
+        at = cells.rows.filter(flagged)
     else:
         hit = cells.per_row(flagged)
         by_value = _column(cells.frame, pl.when(flagged).then(check.message))
         messages = by_value.gather(cells.index.filter(hit))
-        at = rows.filter(hit)
+        at = cells.rows.filter(hit)
     return pl.DataFrame(
         {
             "table": pl.repeat(table, at.len(), dtype=pl.String, eager=True),
@@ -362,28 +371,35 @@ def _conform_slice(
     checked = _conform_pass(
         raw.lazy(), by_row, texts, plans, pl.col(ROW), *by_value.index.values()
     ).collect()
+    rows = checked.get_column(ROW)
     cells = {
         name: (
-            _Cells(by_value.outcomes[name], checked.get_column(_index_name(name)))
+            _Cells(by_value.outcomes[name], rows, checked.get_column(_index_name(name)))
             if name in by_value.outcomes
-            else _Cells(checked)
+            else _Cells(checked, rows)
         )
         for name in names
     }
-    rows = checked.get_column(ROW)
-    for name in names:  # restored identifiers first, as each row reads
-        restore = texts[name].restore
-        if restore is not None:
-            found = _issues(
-                cells[name], rows, table.name, name, restore, _restored_name(name)
-            )
-            issues += [found] if found is not None else []
-    for name in names:
-        for i, check in enumerate(plans[name].checks):
-            found = _issues(
-                cells[name], rows, table.name, name, check, _mask_name(name, i)
-            )
-            issues += [found] if found is not None else []
+    # each check of a column, as (column, check, mask); restored identifiers
+    # first, as each row reads
+    checks = [
+        (name, restore, _restored_name(name))
+        for name in names
+        if (restore := texts[name].restore) is not None
+    ] + [
+        (name, check, _mask_name(name, i))
+        for name in names
+        for i, check in enumerate(plans[name].checks)
+    ]
+    flagged = {
+        name: cells[name].flagged([mask for n, _, mask in checks if n == name])
+        for name in names
+        if any(n == name for n, _, _ in checks)
+    }
+    for name, check, mask in checks:
+        where = flagged[name]
+        found = None if where is None else _issues(where, table.name, name, check, mask)
+        issues += [found] if found is not None else []
     finals = [
         cells[n].per_row(cells[n].frame.get_column(_final_name(n))).alias(n)
         for n in kept
