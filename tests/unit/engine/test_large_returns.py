@@ -269,7 +269,7 @@ def test_a_spilled_table_is_conformed_from_disk_a_slice_at_a_time(
     slice asks for the whole table."""
     monkeypatch.setattr("cld.engine.conform.table.LOOKUP_ROWS", lookup_rows)
     monkeypatch.setattr(xml, "BATCH_ROWS", 50)
-    monkeypatch.setattr("cld.engine.conform.table.SLICE_ROWS", 70)
+    monkeypatch.setattr("cld.engine.conform.table.SPILLED_SLICE_ROWS", 70)
     spec = load_spec("cin_census", 2024)
     in_memory = xml.read_tables(io.BytesIO(cin_return), spec)
     spilled = xml.spill_tables(io.BytesIO(cin_return), spec, tmp_path)

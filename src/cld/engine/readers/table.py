@@ -31,6 +31,8 @@ class RawTable:
     def height(self) -> int:
         return self.frame.height
 
+    in_memory = True
+
     def lazy(self) -> pl.LazyFrame:
         return self.frame.lazy()
 
@@ -48,6 +50,11 @@ class RawRows(Protocol):
 
     @property
     def height(self) -> int: ...
+
+    @property
+    def in_memory(self) -> bool:
+        """Whether every row is held already (a slice then costs no read)."""
+        ...
 
     def lazy(self) -> pl.LazyFrame:
         """Every row, for passes over whole columns (distinct values, counts)."""

@@ -383,6 +383,7 @@ class SpilledTable:
     """The batches, in the file's order."""
     schema: dict[str, pl.DataType]
     encoding: str
+    in_memory = False
 
     def lazy(self) -> pl.LazyFrame:
         if not self.paths:
