@@ -23,6 +23,7 @@ import polars as pl
 from cld.engine.disclosure import neutralised
 from cld.engine.errors import UsageError
 from cld.engine.issues import ISSUE_SCHEMA
+from cld.engine.query import ENGINE
 from cld.engine.validate import FileReport
 from cld.pipeline.atomic import write_atomically
 from cld.pipeline.data_area import DataArea
@@ -61,7 +62,7 @@ def stored_reports(area: DataArea, la: str, session_id: str) -> list[FileReport]
     """Each file's report as it was when the session ran, without its conformed
     tables (the issue-report writers need only the issues)."""
     files = stored_file_entries(area, la, session_id)
-    issues = scan_issues(area, la, session_id).collect()
+    issues = scan_issues(area, la, session_id).collect(engine=ENGINE)
     by_file = issues.partition_by("file", as_dict=True, maintain_order=True)
     columns = list(ISSUE_SCHEMA)
     empty = issues.clear().select(columns)
@@ -105,7 +106,10 @@ def stored_issue_workbook(
     issues = scan_issues(area, la, session_id)
     by_severity: dict[tuple[str, str], int] = {
         (str(f), str(s)): int(n)
-        for f, s, n in issues.group_by("file", "severity").len().collect().iter_rows()
+        for f, s, n in issues.group_by("file", "severity")
+        .len()
+        .collect(engine=ENGINE)
+        .iter_rows()
     }
     summary = summary_frame(
         (

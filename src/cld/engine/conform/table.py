@@ -21,6 +21,7 @@ from cld.engine.issues import (
     concat_issues,
     issues_frame,
 )
+from cld.engine.query import ENGINE
 from cld.engine.readers.table import ROW, RawRows, RawTable
 from cld.engine.spec.model import IDENTIFIERS as _IDENTIFIERS
 from cld.engine.spec.model import TableSpec
@@ -149,7 +150,7 @@ def _text_columns(table: TableSpec, found: dict[str, int]) -> dict[str, _ColumnT
 
 
 def _all_blank(raw: RawRows, column: str) -> bool:
-    nulls = raw.lazy().select(pl.col(column).null_count()).collect().item()
+    nulls = raw.lazy().select(pl.col(column).null_count()).collect(engine=ENGINE).item()
     return bool(nulls == raw.height)
 
 
@@ -220,7 +221,8 @@ class _ByValue:
             [
                 raw.lazy().select(pl.col(positions[n]).unique().drop_nulls())
                 for n in names
-            ]
+            ],
+            engine=ENGINE,
         )
         index: dict[str, pl.Expr] = {}
         passes: list[pl.LazyFrame] = []
@@ -237,7 +239,7 @@ class _ByValue:
             )
             with_blank = values.extend_constant(None, 1).to_frame().lazy()
             passes.append(_conform_pass(with_blank, [name], texts, plans))
-        checked = pl.collect_all(passes)
+        checked = pl.collect_all(passes, engine=ENGINE)
         return cls(dict(zip(names, checked, strict=True)), index)
 
 
@@ -341,7 +343,9 @@ def _duplicate_keys(conformed: pl.DataFrame, table: TableSpec) -> pl.DataFrame:
         .filter(complete & repeated)
         .with_columns(pl.col(ROW).min().over(keys).alias(_FIRST))
     )
-    return _issue_rows(candidates, table.name, and_list(keys), check).collect()
+    return _issue_rows(candidates, table.name, and_list(keys), check).collect(
+        engine=ENGINE
+    )
 
 
 def _blank_rows(
@@ -360,7 +364,9 @@ def _blank_rows(
     check = Check(
         IssueCode.BLANK_ROW, pl.col(_BLANK), message_expr(IssueCode.BLANK_ROW)
     )
-    found = _issue_rows(raw.lazy().with_columns(blank), table, None, check).collect()
+    found = _issue_rows(raw.lazy().with_columns(blank), table, None, check).collect(
+        engine=ENGINE
+    )
     return raw.filter(~blank), [found]
 
 
@@ -382,7 +388,7 @@ def _conform_slice(
     by_row = [name for name in names if name not in by_value.outcomes]
     checked = _conform_pass(
         raw.lazy(), by_row, texts, plans, pl.col(ROW), *by_value.index.values()
-    ).collect()
+    ).collect(engine=ENGINE)
     rows = checked.get_column(ROW)
     cells = {
         name: (
@@ -403,15 +409,34 @@ def _conform_slice(
         for name in names
         for i, check in enumerate(plans[name].checks)
     ]
+    # Row by row, a check's rows are a filter of the pass (every check's
+    # filter collected at once: a table of a session is small, and a call
+    # apiece would cost more than the work); by value, they are gathered.
+    by_row_checks = [c for c in checks if c[0] not in by_value.outcomes]
+    hits = (
+        checked.select(pl.col(mask).any() for _, _, mask in by_row_checks).row(0)
+        if by_row_checks
+        else ()
+    )
     flagged = {
         name: cells[name].flagged([mask for n, _, mask in checks if n == name])
-        for name in names
-        if any(n == name for n, _, _ in checks)
+        for name in by_value.outcomes
     }
+    found: list[pl.DataFrame | pl.LazyFrame] = []
+    hit_of = dict(zip((mask for _, _, mask in by_row_checks), hits, strict=True))
     for name, check, mask in checks:
-        where = flagged[name]
-        found = None if where is None else _issues(where, table.name, name, check, mask)
-        issues += [found] if found is not None else []
+        if name in by_value.outcomes:
+            where = flagged[name]
+            rows_found = (
+                None if where is None else _issues(where, table.name, name, check, mask)
+            )
+            found += [rows_found] if rows_found is not None else []
+        elif hit_of[mask]:
+            flag = Check(check.code, pl.col(mask), check.message)
+            found.append(_issue_rows(checked.lazy(), table.name, name, flag))
+    lazy = [f for f in found if isinstance(f, pl.LazyFrame)]
+    collected = iter(pl.collect_all(lazy, engine=ENGINE))
+    issues += [next(collected) if isinstance(f, pl.LazyFrame) else f for f in found]
     finals = [
         cells[n].per_row(cells[n].frame.get_column(_final_name(n))).alias(n)
         for n in kept
@@ -429,16 +454,16 @@ def conform_table(
 ) -> Conformed:
     """The typed table and every issue found in it.
 
-    Every check but duplicate keys is of one row, so a table is conformed
-    :data:`SLICE_ROWS` rows at a time (its memory is that of a slice, however
-    large the table: a table spilled to disk is read a slice at a time), then its
-    keys are checked over the whole. Every check of a column is a function of
-    its cell alone, so in a table of :data:`LOOKUP_ROWS` rows or more the
-    columns planned ``by_value`` (codes, dates, postcodes: a few thousand
-    distinct cells in a million rows) are trimmed, parsed and checked once per
-    distinct cell of a slice and each row takes its cell's outcome; the others
-    (identifiers, free text) are conformed row by row. Issue rows are filters on
-    the checks' boolean columns, and bad cells are nulled from them. Without
+    Every check but duplicate keys is of one row, so a table is conformed a
+    slice at a time (:data:`SLICE_ROWS` rows in memory, :data:`SPILLED_SLICE_ROWS`
+    read from disk: memory is a slice's, however large the table), then its keys
+    are checked over the whole. Every check of a column is a function of its
+    cell alone, so in a table of :data:`LOOKUP_ROWS` rows or more the columns
+    planned ``by_value`` (codes, dates, postcodes: a few thousand distinct cells
+    in a million rows) are trimmed, parsed and checked once per distinct cell of
+    the table and each row takes its cell's outcome; the others (identifiers,
+    free text) are conformed row by row. Issue rows are filters on the checks'
+    boolean columns, and bad cells are nulled from them. Without
     ``keep_columns`` the frame holds only the key columns (what the
     duplicate-key check needs), for a caller that wants the issues and the
     number of rows, not the table.

@@ -45,6 +45,7 @@ from cld.engine.errors import (
     UnidentifiedFileError,
     UnreadableFileError,
 )
+from cld.engine.query import ENGINE
 from cld.engine.readers.table import ROW, RawTable
 from cld.engine.spec.model import DatasetSpec, TableSpec, XmlLayout
 
@@ -393,10 +394,10 @@ class SpilledTable:
     @cached_property
     def height(self) -> int:
         """Rows in the table (read from the files' footers)."""
-        return int(self.lazy().select(pl.len()).collect().item())
+        return int(self.lazy().select(pl.len()).collect(engine=ENGINE).item())
 
     def rows(self, start: int, length: int) -> pl.DataFrame:
-        return self.lazy().slice(start, length).collect()
+        return self.lazy().slice(start, length).collect(engine=ENGINE)
 
 
 _GENERAL, _VALUE, _RECORD = 0, 1, 2

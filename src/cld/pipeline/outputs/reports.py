@@ -34,6 +34,7 @@ import polars as pl
 
 from cld.engine.disclosure import DisclosureRule, add_margins, protect
 from cld.engine.disclosure import suppressed_column as suppressed_name
+from cld.engine.query import ENGINE
 from cld.engine.reports import equalities, pan, sufficiency
 
 AREA = "LA"
@@ -339,7 +340,9 @@ def run_report_by_authority(
     rows_by_la: dict[str, dict[str | None, int]] = {}
     for name in report.reads:
         if name in files:
-            counts = pl.scan_parquet(files[name]).group_by(AREA).len().collect()
+            counts = (
+                pl.scan_parquet(files[name]).group_by(AREA).len().collect(engine=ENGINE)
+            )
             rows_by_la[name] = dict(counts.iter_rows())
     present = {name for name, counts in rows_by_la.items() if sum(counts.values())}
     totals: dict[str | None, int] = defaultdict(int)
@@ -353,7 +356,7 @@ def run_report_by_authority(
         if None in las:  # rows without an authority are counted with the first
             chosen = chosen | area.is_null()
         return lambda: {
-            name: pl.scan_parquet(files[name]).filter(chosen).collect()
+            name: pl.scan_parquet(files[name]).filter(chosen).collect(engine=ENGINE)
             for name in present
         }
 

@@ -11,6 +11,7 @@ from typing import Any
 import polars as pl
 
 from cld.engine.issues import IssueCode
+from cld.engine.query import ENGINE
 
 PAGE_SIZE = 100
 SORTABLE = ("file", "table", "row", "column", "code", "severity")
@@ -60,7 +61,7 @@ def issue_page(
             .str.to_lowercase()
             .str.contains(query.text.lower(), literal=True)
         )
-    total = int(matching.select(pl.len()).collect().item())
+    total = int(matching.select(pl.len()).collect(engine=ENGINE).item())
     pages = max(1, math.ceil(total / page_size))
     page = min(max(1, query.page), pages)
     if query.sort in SORTABLE:
@@ -70,7 +71,9 @@ def issue_page(
             nulls_last=True,
         )
     start = (page - 1) * page_size
-    rows = matching.slice(start, page_size).drop(_ORDER).collect().to_dicts()
+    rows = (
+        matching.slice(start, page_size).drop(_ORDER).collect(engine=ENGINE).to_dicts()
+    )
     for row in rows:
         row["title"] = code_title(row["code"])
     return IssuePage(rows=rows, total=total, page=page, pages=pages, first=start + 1)
@@ -86,7 +89,8 @@ def filter_options(issues: pl.LazyFrame) -> dict[str, list[str]]:
                 pl.col(name) != ""
             )
             for name in names
-        ]
+        ],
+        engine=ENGINE,
     )
     return {
         name: frame.get_column(name).to_list()

@@ -51,6 +51,7 @@ from django.utils import timezone
 
 from cld.engine.errors import CldError, UsageError
 from cld.engine.issues import ISSUE_SCHEMA
+from cld.engine.query import ENGINE
 from cld.governance.authorities import Authority
 from cld.pipeline.data_area import DataArea
 from cld.pipeline.isolation import ChildFailedError, ReaderStoppedError, run_in_child
@@ -590,13 +591,16 @@ def archived_entries(
     are read from the archive."""
     area = data_area()
     issues = scan_issues(area, la, session_id)
-    counts = dict(issues.group_by("file").len().collect().iter_rows())
+    counts = dict(issues.group_by("file").len().collect(engine=ENGINE).iter_rows())
     columns = list(ISSUE_SCHEMA)
     entries = []
     for entry in stored_file_entries(area, la, session_id):
         name = entry.name
         report = entry.as_report(
-            issues.filter(pl.col("file") == name).head(first).select(columns).collect(),
+            issues.filter(pl.col("file") == name)
+            .head(first)
+            .select(columns)
+            .collect(engine=ENGINE),
             file=display_name(name),
         )
         entries.append({**report.to_json(), "issue_count": int(counts.get(name, 0))})
