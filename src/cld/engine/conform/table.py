@@ -168,28 +168,26 @@ def _final_name(name: str) -> str:
 
 @dataclass(frozen=True)
 class _Cells:
-    """Where one column's outcomes are: a frame conformed from distinct cells
-    (``index``: each row's place in it), or the slice's own frame, row for row."""
+    """A column conformed by value, for the rows of a slice: its distinct cells
+    conformed (``frame``), and each row's place among them (``index``)."""
 
     frame: pl.DataFrame
     rows: pl.Series
-    """The row number of each row the outcomes go to."""
-    index: pl.Series | None = None
+    """The row number of each row."""
+    index: pl.Series
 
     def per_row(self, values: pl.Series) -> pl.Series:
-        """``values`` (one per row of ``frame``) for each row of the slice."""
-        return values if self.index is None else values.gather(self.index)
+        """``values`` (one per distinct cell) for each row."""
+        return values.gather(self.index)
 
     def flagged(self, masks: list[str]) -> _Cells | None:
         """These cells, for only the rows one of ``masks`` flags (None if no
-        row is): a column conformed by value then finds each check's rows among
-        a few, not among every row of the slice."""
+        row is): each check's rows are then found among a few, not among every
+        row of the slice."""
         anything = self.frame.select(pl.any_horizontal(masks)).to_series()
         if not anything.any():
             return None
-        if self.index is None:
-            return self
-        hit = anything.gather(self.index)
+        hit = self.per_row(anything)
         return _Cells(self.frame, self.rows.filter(hit), self.index.filter(hit))
 
 
@@ -285,18 +283,15 @@ def _column(frame: pl.DataFrame, expr: pl.Expr) -> pl.Series:
 def _issues(
     cells: _Cells, table: str, column: str | None, check: Check, mask: str
 ) -> pl.DataFrame | None:
-    """The issue rows of one check, or None when it flagged no row."""
+    """The issue rows of one check of a column conformed by value, or None
+    when it flagged no row."""
     flagged = cells.frame.get_column(mask)
     if not flagged.any():
         return None
-    if cells.index is None:
-        messages = _column(cells.frame.filter(flagged), check.message)
-        at = cells.rows.filter(flagged)
-    else:
-        hit = cells.per_row(flagged)
-        by_value = _column(cells.frame, pl.when(flagged).then(check.message))
-        messages = by_value.gather(cells.index.filter(hit))
-        at = cells.rows.filter(hit)
+    hit = cells.per_row(flagged)
+    by_value = _column(cells.frame, pl.when(flagged).then(check.message))
+    messages = by_value.gather(cells.index.filter(hit))
+    at = cells.rows.filter(hit)
     return pl.DataFrame(
         {
             "table": pl.repeat(table, at.len(), dtype=pl.String, eager=True),
@@ -391,12 +386,8 @@ def _conform_slice(
     ).collect(engine=ENGINE)
     rows = checked.get_column(ROW)
     cells = {
-        name: (
-            _Cells(by_value.outcomes[name], rows, checked.get_column(_index_name(name)))
-            if name in by_value.outcomes
-            else _Cells(checked, rows)
-        )
-        for name in names
+        name: _Cells(outcomes, rows, checked.get_column(_index_name(name)))
+        for name, outcomes in by_value.outcomes.items()
     }
     # each check of a column, as (column, check, mask); restored identifiers
     # first, as each row reads
@@ -419,8 +410,8 @@ def _conform_slice(
         else ()
     )
     flagged = {
-        name: cells[name].flagged([mask for n, _, mask in checks if n == name])
-        for name in by_value.outcomes
+        name: column.flagged([mask for n, _, mask in checks if n == name])
+        for name, column in cells.items()
     }
     found: list[pl.DataFrame | pl.LazyFrame] = []
     hit_of = dict(zip((mask for _, _, mask in by_row_checks), hits, strict=True))
@@ -438,7 +429,11 @@ def _conform_slice(
     collected = iter(pl.collect_all(lazy, engine=ENGINE))
     issues += [next(collected) if isinstance(f, pl.LazyFrame) else f for f in found]
     finals = [
-        cells[n].per_row(cells[n].frame.get_column(_final_name(n))).alias(n)
+        (
+            cells[n].per_row(cells[n].frame.get_column(_final_name(n)))
+            if n in cells
+            else checked.get_column(_final_name(n))
+        ).alias(n)
         for n in kept
     ]
     return pl.DataFrame([rows, *finals]), issues
