@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from cld.engine.identify import check_name_fits, identify
 from cld.engine.identify_returns import identify_workbook, identify_xml
@@ -24,6 +23,7 @@ from cld.engine.readers import xlsx
 from cld.engine.readers.csv import read_csv
 from cld.engine.readers.sniff import sniff_format
 from cld.engine.source import SNIFF_BYTES
+from cld.pipeline.session_records import JsonObject
 from cld.pipeline.validate_files import FileSource
 
 CSV_HEAD_BYTES = 256 * 1024
@@ -43,7 +43,7 @@ class Identity:
     tables: tuple[str, ...]
     """The table a CSV is; the tables an XML return or a workbook holds."""
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         return {
             "format": self.format,
             "dataset": self.dataset,

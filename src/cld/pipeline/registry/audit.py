@@ -63,6 +63,7 @@ from cld.engine.errors import UsageError
 from cld.pipeline.registry import tables as t
 from cld.pipeline.registry.audit_actions import AuditAction
 from cld.pipeline.registry.audit_key import AuditKey, audit_key
+from cld.pipeline.session_records import JsonObject
 
 if TYPE_CHECKING:
     from cld.pipeline.registry.store import Registry
@@ -91,7 +92,7 @@ def append_event(
     by: str,
     la: str | None = None,
     use_case: str | None = None,
-    detail: Mapping[str, Any] | None = None,
+    detail: Mapping[str, object] | None = None,
     source: str | None = None,
     outcome: str = Outcome.DONE,
 ) -> str:
@@ -141,10 +142,10 @@ def canonical(row: Mapping[str, Any]) -> str:
     return json.dumps(content, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def plain_detail(detail: Mapping[str, Any] | None) -> dict[str, Any]:
+def plain_detail(detail: Mapping[str, object] | None) -> JsonObject:
     """``detail`` as the database gives it back (keys as text, tuples as lists), so
     the hash is made from what is read back."""
-    plain: dict[str, Any] = json.loads(json.dumps(dict(detail or {}), allow_nan=False))
+    plain: JsonObject = json.loads(json.dumps(dict(detail or {}), allow_nan=False))
     return plain
 
 

@@ -82,7 +82,7 @@ class Event:
     action: str
     la: str | None
     use_case: str | None
-    detail: dict[str, Any]
+    detail: JsonObject
     source: str | None
     outcome: str
     previous_hash: str
@@ -378,7 +378,7 @@ class Registry:
         self,
         la: str,
         use_case: str,
-        values: dict[str, Any],
+        values: dict[str, object],
         action: AuditAction,
         by: str,
         source: str | None,
@@ -525,7 +525,7 @@ class Registry:
         session_id: str,
         *,
         status: SessionStatus,
-        summary: SessionSummary | Mapping[str, Any],
+        summary: SessionSummary | Mapping[str, object],
         by: str,
     ) -> None:
         """End a session with ``status`` (a :class:`SessionStatus`) and
@@ -586,7 +586,7 @@ class Registry:
         by: str,
         la: str | None = None,
         use_case: str | None = None,
-        detail: dict[str, Any] | None = None,
+        detail: Mapping[str, object] | None = None,
         source: str | None = None,
         outcome: str = audit.Outcome.DONE,
     ) -> None:
@@ -681,7 +681,7 @@ class Registry:
             yield db
 
 
-def authority_rows(found: Iterable[Authority]) -> list[dict[str, Any]]:
+def authority_rows(found: Iterable[Authority]) -> list[dict[str, object]]:
     """The rows of the registry's ``authorities`` table for ``found``."""
     return [
         {"code": a.code, "name": a.name, "dfe": a.dfe, "ons": a.ons, "region": a.region}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from cld.engine.validate import FileReport
 from cld.pipeline.session_records import (
     FileEntry,
+    JsonObject,
     ProcessedUnder,
     PublishedTable,
     SessionSummary,
@@ -50,7 +50,7 @@ class SessionResult:
             notes=self.notes,
         )
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self) -> JsonObject:
         """What ``cld process --json`` prints: each file's ``cld validate --json``
         entry, with ``unchanged_since`` (the earlier session) for an unchanged
         one."""
