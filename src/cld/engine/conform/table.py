@@ -370,6 +370,52 @@ def _blank_rows(
     return raw.filter(~blank), [found]
 
 
+def _slice_issues(
+    table: TableSpec,
+    checked: pl.DataFrame,
+    cells: dict[str, _Cells],
+    texts: dict[str, _ColumnText],
+    plans: dict[str, ColumnPlan],
+) -> list[pl.DataFrame]:
+    """The issue rows of every check of a slice, restored identifiers first
+    (as each row reads them), then each column's checks in schema order. Row by
+    row, a check's rows are a filter of the pass (every check's filter collected
+    at once: a table of a session is small, and a call apiece would cost more
+    than the work); by value, they are gathered."""
+    names = list(table.columns)
+    checks = [
+        (name, restore, _restored_name(name))
+        for name in names
+        if (restore := texts[name].restore) is not None
+    ] + [
+        (name, check, _mask_name(name, i))
+        for name in names
+        for i, check in enumerate(plans[name].checks)
+    ]
+    by_row = [mask for name, _, mask in checks if name not in cells]
+    hits = checked.select(pl.col(m).any() for m in by_row).row(0) if by_row else ()
+    hit = dict(zip(by_row, hits, strict=True))
+    flagged = {
+        name: column.flagged([mask for n, _, mask in checks if n == name])
+        for name, column in cells.items()
+    }
+    found: list[pl.DataFrame | pl.LazyFrame] = []
+    for name, check, mask in checks:
+        if name in cells:
+            where = flagged[name]
+            rows = (
+                None if where is None else _issues(where, table.name, name, check, mask)
+            )
+            found += [rows] if rows is not None else []
+        elif hit[mask]:
+            flag = Check(check.code, pl.col(mask), check.message)
+            found.append(_issue_rows(checked.lazy(), table.name, name, flag))
+    lazy = iter(
+        pl.collect_all([f for f in found if isinstance(f, pl.LazyFrame)], engine=ENGINE)
+    )
+    return [next(lazy) if isinstance(f, pl.LazyFrame) else f for f in found]
+
+
 def _conform_slice(
     raw: pl.DataFrame,
     table: TableSpec,
@@ -394,45 +440,7 @@ def _conform_slice(
         name: _Cells(outcomes, rows, checked.get_column(_index_name(name)))
         for name, outcomes in by_value.outcomes.items()
     }
-    # each check of a column, as (column, check, mask); restored identifiers
-    # first, as each row reads
-    checks = [
-        (name, restore, _restored_name(name))
-        for name in names
-        if (restore := texts[name].restore) is not None
-    ] + [
-        (name, check, _mask_name(name, i))
-        for name in names
-        for i, check in enumerate(plans[name].checks)
-    ]
-    # Row by row, a check's rows are a filter of the pass (every check's
-    # filter collected at once: a table of a session is small, and a call
-    # apiece would cost more than the work); by value, they are gathered.
-    by_row_checks = [c for c in checks if c[0] not in by_value.outcomes]
-    hits = (
-        checked.select(pl.col(mask).any() for _, _, mask in by_row_checks).row(0)
-        if by_row_checks
-        else ()
-    )
-    flagged = {
-        name: column.flagged([mask for n, _, mask in checks if n == name])
-        for name, column in cells.items()
-    }
-    found: list[pl.DataFrame | pl.LazyFrame] = []
-    hit_of = dict(zip((mask for _, _, mask in by_row_checks), hits, strict=True))
-    for name, check, mask in checks:
-        if name in by_value.outcomes:
-            where = flagged[name]
-            rows_found = (
-                None if where is None else _issues(where, table.name, name, check, mask)
-            )
-            found += [rows_found] if rows_found is not None else []
-        elif hit_of[mask]:
-            flag = Check(check.code, pl.col(mask), check.message)
-            found.append(_issue_rows(checked.lazy(), table.name, name, flag))
-    lazy = [f for f in found if isinstance(f, pl.LazyFrame)]
-    collected = iter(pl.collect_all(lazy, engine=ENGINE))
-    issues += [next(collected) if isinstance(f, pl.LazyFrame) else f for f in found]
+    issues += _slice_issues(table, checked, cells, texts, plans)
     finals = [
         (
             cells[n].per_row(cells[n].frame.get_column(_final_name(n)))
