@@ -308,3 +308,29 @@ def test_without_its_columns_a_table_keeps_its_keys_its_rows_and_its_issues(
     assert_frame_equal(keys.issues, whole.issues)
     assert keys.rows.to_list() == whole.rows.to_list()
     assert "duplicate_key" in keys.issues["code"].to_list()
+
+
+def test_every_query_of_a_validate_runs_in_memory(
+    cin_return: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Polars 2 would run a lazy query on its streaming engine, whose set-up
+    alone costs a small table many times its work (engine/query.py)."""
+    engines: list[object] = []
+    collect, collect_all = pl.LazyFrame.collect, pl.collect_all
+
+    def watched(self: pl.LazyFrame, *args: object, **kwargs: object) -> object:
+        engines.append(kwargs.get("engine"))
+        return collect(self, *args, **kwargs)  # type: ignore[call-overload]
+
+    def watched_all(*args: object, **kwargs: object) -> object:
+        engines.append(kwargs.get("engine"))
+        return collect_all(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(pl.LazyFrame, "collect", watched)
+    monkeypatch.setattr(pl, "collect_all", watched_all)
+    monkeypatch.setattr("cld.engine.validate.SPILL_BYTES", 0)  # spilled
+    monkeypatch.setattr("cld.engine.conform.table.LOOKUP_ROWS", 1)  # by value
+    csv = (EPISODES + "\n".join([*ROWS, *UNTIDY]) + "\n").encode()
+    validate_bytes("ssda903_2024_episodes.csv", csv)
+    validate_bytes("cin_census_2024.xml", cin_return)
+    assert engines and set(engines) == {"in-memory"}
