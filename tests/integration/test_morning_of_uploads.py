@@ -262,7 +262,7 @@ def test_33_authorities_upload_while_outputs_build_through_a_restart(
             "pan/ssda903/2024/header.parquet",
         ], la
     registry = open_registry(area.registry_file)
-    finished = [e.detail["session"] for e in registry.events("session_published")]
+    finished = [str(e.detail["session"]) for e in registry.events("session_published")]
     assert sorted(finished) == sorted(published)  # each published once
     again = [
         e.detail["session"]

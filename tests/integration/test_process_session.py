@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 import pytest
@@ -354,7 +355,7 @@ def test_a_bad_file_is_reported_and_the_good_ones_still_go_in(
     other_la = [p for p in files_of(synthetic, "HAC", 2024) if p.suffix == ".xml"]
     files = [junk, *ssda903_files(synthetic, "CAM", 2024, "header"), *other_la]
     result = process(area, registry, "CAM", files)
-    entries = result.to_json()["files"]
+    entries = cast("list[dict[str, object]]", result.to_json()["files"])
     assert entries[0]["error"] and entries[1]["error"] is None
     assert result.notes[str(junk)].startswith("not read:")
     assert result.notes[str(other_la[0])] == "the file names another authority"

@@ -6,6 +6,7 @@ import datetime as dt
 import os
 import time
 from pathlib import Path
+from typing import cast
 
 from platform_builders import TEST_KEY, allow, files_of, ssda903_files
 
@@ -86,7 +87,7 @@ def test_retention_deletes_exactly_what_it_should(
     assert area.session_dir("CAM", first).is_dir()
     events = registry.events("retention_applied")
     assert events[-1].actor == "officer"
-    assert set(events[-1].detail["tables"]) == on_day
+    assert set(cast("list[str]", events[-1].detail["tables"])) == on_day
     result = apply_retention(area, registry, today=D(2034, 1, 1), by="officer")
     assert current_files(area, "CAM") == {}
     assert not any((area.sessions / "CAM").iterdir())

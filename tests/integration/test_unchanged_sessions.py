@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from typing import cast
 
 import polars as pl
 import pytest
@@ -82,7 +83,8 @@ def test_the_same_file_again_is_unchanged_and_nothing_is_done(
         assert after.to_json() == before.to_json()  # what that session found
     entries = again.to_json()
     assert entries["status"] == "unchanged"
-    assert {f["unchanged_since"] for f in entries["files"]} == {first.session}
+    found = cast("list[dict[str, object]]", entries["files"])
+    assert {f["unchanged_since"] for f in found} == {first.session}
     record = registry.sessions("CAM")[-1]
     assert (record.id, record.status) == (again.session, "unchanged")
     assert {f.unchanged_since for f in record.outcome.files} == {first.session}

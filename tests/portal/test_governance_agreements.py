@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import stat
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -396,7 +396,7 @@ def test_withdrawing_deletes_the_published_tables_and_is_recorded(
     deleted = registry().events("published_tables_deleted", la="RED")[-1]
     assert withdrawn.actor == deleted.actor == user.username
     assert withdrawn.source == deleted.source == "127.0.0.1"
-    assert sorted(deleted.detail["tables"]) == sorted(published_red)
+    assert sorted(cast("list[str]", deleted.detail["tables"])) == sorted(published_red)
     assert not registry().permissions("RED", timezone.localdate()).allows("pan")
 
     again = client.get(url).content.decode()

@@ -147,7 +147,7 @@ def test_downloads_are_attachments_and_recorded(member: Any) -> None:
     book = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content)))  # type: ignore[attr-defined]
     xlsx.close()
     assert book.sheetnames[0] == "Summary"
-    assert registry().events("download")[-1].detail["file"].endswith(".xlsx")
+    assert str(registry().events("download")[-1].detail["file"]).endswith(".xlsx")
 
 
 def test_an_admin_sees_any_authoritys_session(member: Any) -> None:

@@ -5,7 +5,7 @@ session page, filtered, sorted and paged."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -107,11 +107,10 @@ def test_an_upload_is_processed_on_the_worker_and_published(
     assert received.actor == user.username and received.la == "CAM"
     assert received.source == "127.0.0.1"
     assert received.detail["session"] == session_id
-    assert [f["name"] for f in received.detail["files"]] == [p.name for p in returns]
-    assert [f["size"] for f in received.detail["files"]] == [
-        p.stat().st_size for p in returns
-    ]
-    assert all(len(f["sha256"]) == 64 for f in received.detail["files"])
+    files = cast("list[dict[str, str | int]]", received.detail["files"])
+    assert [f["name"] for f in files] == [p.name for p in returns]
+    assert [f["size"] for f in files] == [p.stat().st_size for p in returns]
+    assert all(len(str(f["sha256"])) == 64 for f in files)
 
     progress = client.get(reverse("upload-progress", kwargs={"session_id": session_id}))
     page = progress.content.decode()

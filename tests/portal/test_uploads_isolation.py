@@ -57,7 +57,7 @@ def test_a_reader_that_aborts_while_identifying_refuses_the_upload(
     )
     (event,) = registry().events("upload_refused")[before:]
     assert event.outcome == "refused" and event.la == "CAM"
-    assert "reader stopped unexpectedly" in event.detail["reason"]
+    assert "reader stopped unexpectedly" in str(event.detail["reason"])
     assert not Upload.objects.exists()
     assert portal_files(data_dir) == []
     # the server (this process) is still here and still takes uploads
