@@ -292,28 +292,27 @@ def _issues(
     by_value = _column(cells.frame, pl.when(flagged).then(check.message))
     messages = by_value.gather(cells.index.filter(hit))
     at = cells.rows.filter(hit)
-    return pl.DataFrame(
-        {
-            "table": pl.repeat(table, at.len(), dtype=pl.String, eager=True),
-            "row": at.cast(pl.Int64),
-            "column": pl.repeat(column, at.len(), dtype=pl.String, eager=True),
-            "code": pl.repeat(str(check.code), at.len(), eager=True),
-            "severity": pl.repeat(str(check.code.kind.severity), at.len(), eager=True),
-            "message": messages,
-        }
-    )
+    found = pl.DataFrame({"row": at.cast(pl.Int64), "message": messages})
+    return found.with_columns(_about(table, column, check))
+
+
+def _about(table: str, column: str | None, check: Check) -> list[pl.Expr]:
+    """The columns an issue row of ``check`` shares with every other of it."""
+    return [
+        pl.lit(table).alias("table"),
+        pl.lit(column, dtype=pl.String).alias("column"),
+        pl.lit(str(check.code)).alias("code"),
+        pl.lit(str(check.code.kind.severity)).alias("severity"),
+    ]
 
 
 def _issue_rows(
     frame: pl.LazyFrame, table: str, column: str | None, check: Check
 ) -> pl.LazyFrame:
     return frame.filter(check.mask).select(
-        pl.lit(table).alias("table"),
         pl.col(ROW).alias("row"),
-        pl.lit(column, dtype=pl.String).alias("column"),
-        pl.lit(str(check.code)).alias("code"),
-        pl.lit(str(check.code.kind.severity)).alias("severity"),
         check.message.alias("message"),
+        *_about(table, column, check),
     )
 
 
