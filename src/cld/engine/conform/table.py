@@ -215,13 +215,7 @@ class _ByValue:
     ) -> _ByValue:
         if not names:
             return cls({}, {})
-        distinct = pl.collect_all(
-            [
-                raw.lazy().select(pl.col(positions[n]).unique().drop_nulls())
-                for n in names
-            ],
-            engine=ENGINE,
-        )
+        distinct = _distinct(raw, [positions[n] for n in names])
         index: dict[str, pl.Expr] = {}
         passes: list[pl.LazyFrame] = []
         for name, cells in zip(names, distinct, strict=True):
@@ -239,6 +233,28 @@ class _ByValue:
             passes.append(_conform_pass(with_blank, [name], texts, plans))
         checked = pl.collect_all(passes, engine=ENGINE)
         return cls(dict(zip(names, checked, strict=True)), index)
+
+
+def _distinct(raw: RawRows, columns: list[str]) -> list[pl.DataFrame]:
+    """The distinct cells (not null) of each of ``columns``: over the whole of a
+    table in memory; a slice at a time for a table on disk, so that only a slice
+    and the distinct cells so far are held, never a whole column."""
+    if raw.in_memory:
+        return pl.collect_all(
+            [raw.lazy().select(pl.col(c).unique().drop_nulls()) for c in columns],
+            engine=ENGINE,
+        )
+    seen = [pl.DataFrame(schema={c: pl.String}) for c in columns]
+    for start in range(0, raw.height, SPILLED_SLICE_ROWS):
+        part = raw.rows(start, SPILLED_SLICE_ROWS).lazy()
+        seen = pl.collect_all(
+            [
+                pl.concat([before.lazy(), part.select(c)]).unique().drop_nulls()
+                for before, c in zip(seen, columns, strict=True)
+            ],
+            engine=ENGINE,
+        )
+    return seen
 
 
 def _conform_pass(

@@ -49,8 +49,9 @@ from cld.engine.query import ENGINE
 from cld.engine.readers.table import ROW, RawTable
 from cld.engine.spec.model import DatasetSpec, TableSpec, XmlLayout
 
-BATCH_ROWS = 10_000
-"""Rows of a table gathered as Python strings before they become a Polars frame."""
+BATCH_ROWS = 100_000
+"""Rows (of all the tables read from the units) gathered as Python strings before
+they become Polars frames, a batch of each table."""
 
 HEADER_KEYS = ("collection", "year", "reference_date", "la")
 """The header facts :func:`read_header` returns, as named in :class:`XmlLayout`."""
@@ -299,9 +300,25 @@ def _forget(element: Element) -> None:
 #
 # A column's value belongs to a *scope*: the record itself for paths going down
 # from it, or the ancestor a path climbs to (``..``), or the unit (``/``). Values of
-# the record's scope go straight into the record's row; values of a wider scope are
-# kept until the scope's element has been walked, then given to every row of the
-# table opened inside it (whether the value came before those rows or after).
+# the record's scope go straight into the record's row. A value of a wider scope is
+# kept once per element of its scope, when that element has been walked (whether
+# the value came before the rows inside it or after); each row records which
+# element of the scope it was opened in, and the value is given to the rows in one
+# gather when a batch is made.
+
+_Kept = list[str | None]
+"""A value of a wider scope, for each element of its scope walked in this batch."""
+
+
+@dataclass(eq=False, slots=True)
+class _Scoped:
+    """A column of a table whose value is kept at a wider scope."""
+
+    column: int
+    kept: _Kept
+    elements: list[int]
+    """For each row of the batch, the element of the scope it is in (its position
+    in :attr:`kept`)."""
 
 
 @dataclass(eq=False, slots=True)
@@ -311,39 +328,61 @@ class _Table:
     name: str
     headers: tuple[str, ...]
     width: int = 0
+    laid: list[int] = field(default_factory=list)
+    """The columns read into :attr:`cells` (all but the scoped), in their order
+    there."""
     blank: tuple[None, ...] = ()
-    """The cells of a new row."""
+    """The cells of a new row (set by :meth:`_Plan.finish`)."""
     cells: list[str | None] = field(default_factory=list)
-    """The cells of the rows read since the last batch, row after row."""
-    row: int = 0
-    """Where the open row's cells start in :attr:`cells`."""
+    """The cells of the rows read since the last batch, row after row. The open row
+    is always the last: the cell of column ``i`` is :meth:`offset` from the end.
+    The list is emptied in place by :meth:`flush`, so the walk's plan can hold it."""
     lines: list[int | None] = field(default_factory=list)
+    scoped: list[_Scoped] = field(default_factory=list)
+    """The columns of a wider scope."""
+    links: list[tuple[_Kept, list[int]]] = field(default_factory=list)
+    """For each scope the table's columns read: a value kept there (its length is
+    the element of the scope being walked) and where each row records it."""
     frames: list[pl.DataFrame] = field(default_factory=list)
     """The batches kept in memory (when not spilled)."""
     spill: Path | None = None
     """The folder each batch is written to as a Parquet file, if any."""
     spilled: list[Path] = field(default_factory=list)
 
+    def lay(self, column: int) -> None:
+        """Read ``column`` into the table's cells."""
+        if column not in self.laid:
+            self.laid.append(column)
+
+    def offset(self, column: int) -> int:
+        """Where ``column``'s cell of the open row is, from the end of the cells."""
+        return self.laid.index(column) - len(self.laid)
+
+    def link(self, column: int, kept: _Kept, scope_kept: _Kept) -> None:
+        """Read ``column`` from ``kept``, a value of the scope whose first kept
+        value is ``scope_kept``."""
+        found = [elements for first, elements in self.links if first is scope_kept]
+        if not found:
+            found.append([])
+            self.links.append((scope_kept, found[0]))
+        self.scoped.append(_Scoped(column, kept, found[0]))
+
     def flush(self) -> None:
         """Turn the rows gathered so far into a frame (trimmed; blank is null),
         kept or written to the spill folder."""
         if not self.lines:
             return
-        width = self.width
-        cells = pl.Series("cells", self.cells, dtype=pl.String)
-        trimmed = cells.str.strip_chars()
-        blank = trimmed.str.len_bytes() == 0
-        trimmed = trimmed.zip_with(~blank, pl.Series([None], dtype=pl.String))
-        batch = pl.DataFrame(
-            [
-                *(
-                    trimmed.gather_every(width, offset).alias(name)
-                    for offset, name in enumerate(self.names)
-                ),
-                pl.Series(ROW, self.lines, dtype=pl.Int64),
-            ]
-        )
-        self.cells, self.lines = [], []
+        name = RawTable.position_name
+        columns = _unpack(self.cells, [name(column) for column in self.laid])
+        for scoped in self.scoped:
+            (values,) = _unpack(scoped.kept, [name(scoped.column)])
+            columns.append(values.gather(scoped.elements))
+        columns.append(pl.Series(ROW, self.lines, dtype=pl.Int64))
+        batch = pl.DataFrame(columns).select(*self.names, ROW)
+        self.cells.clear()
+        self.lines.clear()
+        for _, elements in self.links:
+            elements.clear()
         if self.spill is None:
             self.frames.append(batch)
             return
@@ -375,6 +414,28 @@ class _Table:
         )
 
 
+_TEXT = pl.col("cells").str.strip_chars()
+_TRIMMED = pl.when(_TEXT.str.len_bytes() > 0).then(_TEXT)
+"""A cell's text stripped, blank as null."""
+
+
+def _unpack(cells: list[str | None], names: list[str]) -> list[pl.Series]:
+    """The rows laid out one after another in ``cells``, as the columns ``names``,
+    trimmed (in one query)."""
+    if not names:
+        return []
+    frame = pl.DataFrame({"cells": pl.Series(cells, dtype=pl.String)})
+    width = len(names)
+    return (
+        frame.select(_TRIMMED)
+        .select(
+            pl.col("cells").gather_every(width, offset).alias(name)
+            for offset, name in enumerate(names)
+        )
+        .get_columns()
+    )
+
+
 @dataclass(frozen=True)
 class SpilledTable:
     """A table :func:`spill_tables` wrote to Parquet files, batch by batch."""
@@ -400,9 +461,20 @@ class SpilledTable:
         return self.lazy().slice(start, length).collect(engine=ENGINE)
 
 
-_GENERAL, _VALUE, _RECORD = 0, 1, 2
-"""Kinds of node: anything; a value (no record, nothing below); a record whose only
-columns here are its own text."""
+_GENERAL, _VALUE, _ONE, _RECORD = 0, 1, 2, 3
+"""Kinds of node: anything; a value (no record, nothing below); a value read by one
+column of its record's scope and nothing else; a record whose only columns here are
+its own text."""
+
+_Cell = tuple[list[str | None], int]
+"""A column of a table's open row: the table's cells and the column's offset from
+their end (negative)."""
+
+_Row = tuple[
+    list[str | None], tuple[None, ...], list[int | None], list[tuple[_Kept, list[int]]]
+]
+"""Where a table's new row goes: its cells, a blank row, its lines, and its links
+to the scopes it is in (:attr:`_Table.links`)."""
 
 
 @dataclass(eq=False, slots=True)
@@ -415,21 +487,36 @@ class _Node:
     """Columns of the record's own scope: the text goes into the table's open row."""
     scoped: list[tuple[int, int]] = field(default_factory=list)
     """(slot, depth) of values of a wider scope, kept for the scope at ``depth``."""
-    closes: list[tuple[int, _Table, int]] = field(default_factory=list)
-    """(slot, table, column) of values scoped here: given to the table's rows opened
-    inside this element once it has been walked."""
+    kept: list[tuple[int, _Kept]] = field(default_factory=list)
+    """(slot, values) of the values scoped here: each visit keeps one of each."""
     below: dict[str, _Node] = field(default_factory=dict)
     kind: int = _GENERAL
     """What the walk does here without a call of its own (set by :meth:`finish`)."""
+    # What the walk reads, set by :meth:`finish` from the fields above:
+    rows: list[_Row] = field(default_factory=list)
+    """Of each table opened here, where a new row goes."""
+    values: list[_Cell] = field(default_factory=list)
+    """:attr:`cells` as places in the open rows."""
+    takes: bool = False
+    """Whether the element's own text is read (:attr:`cells` or :attr:`scoped`)."""
+    target: list[str | None] = field(default_factory=list)
+    offset: int = 0
+    """The one place a node of kind ``_ONE`` is read into."""
 
     def finish(self) -> None:
-        """Set the kind of this node and every node below it."""
-        if self.closes or self.below:
+        """Set the kind of this node, what it reads, and the same below it."""
+        self.rows = [(t.cells, t.blank, t.lines, t.links) for t in self.opens]
+        self.values = [(t.cells, t.offset(index)) for t, index in self.cells]
+        self.takes = bool(self.values or self.scoped)
+        if self.kept or self.below:
             self.kind = _GENERAL
         elif self.opens:
             opened = set(map(id, self.opens))
             own = not self.scoped and all(id(t) in opened for t, _ in self.cells)
             self.kind = _RECORD if own else _GENERAL
+        elif len(self.values) == 1 and not self.scoped:
+            self.kind = _ONE
+            self.target, self.offset = self.values[0]
         else:
             self.kind = _VALUE
         for node in self.below.values():
@@ -456,11 +543,30 @@ class _Plan:
     slot_of: dict[tuple[tuple[str, ...], int], int] = field(default_factory=dict)
     """The slot of each value of a wider scope, by its path and the scope's depth."""
     scopes: list[dict[int, str | None]] = field(default_factory=list)
-    """The values kept for each depth of scope while a unit is walked."""
+    """The values found for each depth of scope while a unit is walked."""
+    kept: list[_Kept] = field(default_factory=list)
+    """Every value of a wider scope kept in this batch (see :class:`_Scoped`)."""
+    lines: list[list[int | None]] = field(default_factory=list)
+    """The lines of each table's rows (one per row) in this batch."""
 
     def finish(self) -> None:
+        self.lines = [rows.lines for rows in self.tables]
+        for rows in self.tables:
+            rows.blank = (None,) * len(rows.laid)
         self.tree.finish()
         self.scopes = [{} for _ in range(self.depth + 1)]
+        nodes = [self.tree]
+        while nodes:
+            node = nodes.pop()
+            self.kept.extend(values for _, values in node.kept)
+            nodes.extend(node.below.values())
+
+    def flush(self) -> None:
+        """Make a batch of every table, between units (every scope closed)."""
+        for rows in self.tables:
+            rows.flush()
+        for values in self.kept:
+            values.clear()
 
 
 def _qualify(namespace: str, steps: tuple[str, ...]) -> tuple[str, ...]:
@@ -496,8 +602,7 @@ def _add_table(plan: _Plan, table: TableSpec, record: tuple[str, ...], ns: str) 
             f"table {table.name}: record {table.record!r} must be '.' or a path of "
             "element names"
         )
-    width = len(table.columns)
-    rows = _Table(table.name, tuple(table.columns), width, (None,) * width)
+    rows = _Table(table.name, tuple(table.columns), len(table.columns))
     plan.tables.append(rows)
     plan.tree.at(record).opens.append(rows)
     for index, (name, column) in enumerate(table.columns.items()):
@@ -506,19 +611,24 @@ def _add_table(plan: _Plan, table: TableSpec, record: tuple[str, ...], ns: str) 
         steps = _qualify(ns, tuple(s for s in path.split("/") if s))
         if path.startswith("/"):
             if table.record and table.record.startswith("/"):
+                rows.lay(index)
                 plan.from_root.append((rows, index, steps))
                 continue
             target, scope = _normalise((), steps, where)
         else:
             target, scope = _normalise(record, steps, where)
         if scope >= len(record):
+            rows.lay(index)
             plan.tree.at(target).cells.append((rows, index))
             continue
+        kept_at = plan.tree.at(target[:scope]).kept
         slot = plan.slot_of.get((target, scope))
         if slot is None:  # one slot per value, however many tables copy it
             slot = plan.slot_of[target, scope] = len(plan.slot_of)
             plan.tree.at(target).scoped.append((slot, scope))
-        plan.tree.at(target[:scope]).closes.append((slot, rows, index))
+            kept_at.append((slot, []))
+        kept = next(values for kept_slot, values in kept_at if kept_slot == slot)
+        rows.link(index, kept, kept_at[0][1])
         plan.depth = max(plan.depth, scope)
 
 
@@ -555,68 +665,63 @@ def _start_line(element: Element) -> int | None:
 def _visit(
     element: Element, node: _Node, depth: int, scopes: list[dict[int, str | None]]
 ) -> None:
-    line = element.sourceline
-    if line >= _SHORT_LINES:  # worked out, as in _start_line (inlined: most are)
-        text = element.text
-        line = line - text.count("\n") if text else _start_line(element)
-    for table in node.opens:
-        table.row = len(table.cells)
-        table.cells.extend(table.blank)
-        table.lines.append(line)
-    if node.cells or node.scoped:
+    """Read ``element`` (at ``node``) and what is below it into the tables' rows.
+
+    The hottest loop of a read, so the line of a record (:func:`_start_line`) and
+    the opening of its rows are written out where they happen."""
+    if node.rows:
+        line = element.sourceline
+        if line >= _SHORT_LINES:
+            text = element.text
+            line = line - text.count("\n") if text else _start_line(element)
+        for cells, blank, lines, links in node.rows:
+            cells.extend(blank)
+            lines.append(line)
+            for first, elements in links:
+                elements.append(len(first))
+    if node.takes:
         _take(element.text, node, scopes)
-    marks: list[int] = []
-    if node.closes:
+    kept = node.kept
+    if kept:
         scopes[depth] = {}
-        marks = [len(table.cells) for _, table, _ in node.closes]
     below = node.below
-    if below:
-        for child in element:
-            inner = below.get(child.tag)
-            if inner is None:
-                continue
-            # Most elements are a value, or a record of one value: no call for them.
-            kind = inner.kind
-            if kind == _VALUE:
-                text = child.text
-                for table, index in inner.cells:
-                    cells = table.cells
-                    if cells[table.row + index] is None:
-                        cells[table.row + index] = text
-                if inner.scoped:
-                    for slot, scope in inner.scoped:
-                        values = scopes[scope]
-                        if values.get(slot) is None:
-                            values[slot] = text
-            elif kind == _RECORD:
-                line = child.sourceline
-                text = child.text
-                if line >= _SHORT_LINES:
-                    line = line - text.count("\n") if text else _start_line(child)
-                for table in inner.opens:
-                    table.row = len(table.cells)
-                    table.cells.extend(table.blank)
-                    table.lines.append(line)
-                for table, index in inner.cells:
-                    table.cells[table.row + index] = text
-            else:
-                _visit(child, inner, depth + 1, scopes)
-    if node.closes:
+    for child in element:
+        inner = below.get(child.tag)
+        if inner is None:
+            continue
+        # Most elements are a value, or a record of one value: no call for them.
+        kind = inner.kind
+        if kind == _ONE:
+            cells = inner.target
+            if cells[inner.offset] is None:
+                cells[inner.offset] = child.text
+        elif kind == _VALUE:
+            _take(child.text, inner, scopes)
+        elif kind == _RECORD:
+            text = child.text
+            line = child.sourceline
+            if line >= _SHORT_LINES:
+                line = line - text.count("\n") if text else _start_line(child)
+            for cells, blank, lines, links in inner.rows:
+                cells.extend(blank)
+                lines.append(line)
+                for first, elements in links:
+                    elements.append(len(first))
+            for cells, at in inner.values:
+                cells[at] = text
+        else:
+            _visit(child, inner, depth + 1, scopes)
+    if kept:
         values = scopes[depth]
-        for (slot, table, index), mark in zip(node.closes, marks, strict=True):
-            value = values.get(slot)
-            if value is not None:
-                cells = table.cells
-                for at in range(mark + index, len(cells), table.width):
-                    cells[at] = value
+        for slot, column in kept:
+            column.append(values.get(slot))
 
 
 def _take(text: str | None, node: _Node, scopes: list[dict[int, str | None]]) -> None:
     """Keep ``text`` for every column that reads ``node``'s element."""
-    for table, index in node.cells:
-        cells = table.cells
-        if cells[table.row + index] is None:
-            cells[table.row + index] = text
+    for cells, at in node.values:
+        if cells[at] is None:
+            cells[at] = text
     for slot, scope in node.scoped:
         values = scopes[scope]
         if values.get(slot) is None:
@@ -625,15 +730,17 @@ def _take(text: str | None, node: _Node, scopes: list[dict[int, str | None]]) ->
 
 def _walk(plan: _Plan, anchor: Element, root: Element | None) -> None:
     """Read every row of ``plan``'s tables out of ``anchor``."""
-    marks = [len(rows.cells) for rows, _, _ in plan.from_root]
+    if plan.from_root:
+        marks = [len(rows.cells) for rows, _, _ in plan.from_root]
     _visit(anchor, plan.tree, 0, plan.scopes)
-    for (rows, index, steps), mark in zip(plan.from_root, marks, strict=True):
-        value = _follow(root, steps) if root is not None else None
-        for at in range(mark + index, len(rows.cells), rows.width):
-            rows.cells[at] = value
-    for rows in plan.tables:
-        if len(rows.lines) >= BATCH_ROWS:
-            rows.flush()
+    if plan.from_root:
+        for (rows, index, steps), mark in zip(plan.from_root, marks, strict=True):
+            value = _follow(root, steps) if root is not None else None
+            width = len(rows.laid)
+            for at in range(mark + rows.laid.index(index), len(rows.cells), width):
+                rows.cells[at] = value
+    if sum(map(len, plan.lines)) >= BATCH_ROWS:
+        plan.flush()
 
 
 def _follow(element: Element, steps: tuple[str, ...]) -> str | None:

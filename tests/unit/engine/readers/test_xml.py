@@ -323,6 +323,33 @@ def test_many_batches_and_lines_past_65535(monkeypatch: pytest.MonkeyPatch) -> N
     assert children.frame[ROW].to_list()[-1] > 65_535  # libxml2's 16-bit lines
 
 
+def test_values_of_a_wider_scope_whatever_the_batches(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A value from the unit (``/``) or an ancestor (``..``) reaches every row
+    opened inside its element, however the rows are cut into batches, in memory
+    or spilled."""
+    start, end = DOCUMENT.index("<Child>"), DOCUMENT.index("</Children>")
+    units = DOCUMENT[start:end]
+    many = (
+        DOCUMENT[:start]
+        + "".join(units.replace("10", f"{n:02d}") for n in range(40))
+        + DOCUMENT[end:]
+    )
+    whole = {name: table.frame for name, table in read(many).items()}
+    assert whole["visits"].height == 3 * 40
+    assert whole["visits"]["c0"].to_list()[:3] == ["001", "001", "002"]
+    for batch in (1, 3, 50):
+        monkeypatch.setattr(xml, "BATCH_ROWS", batch)
+        for name, table in read(many).items():
+            assert table.frame.equals(whole[name]), (batch, name)
+        folder = tmp_path / f"batch-{batch}"
+        folder.mkdir()
+        spilled = xml.spill_tables(io.BytesIO(many.encode()), SPEC, folder)
+        for name, table in spilled.items():
+            assert table.lazy().collect().equals(whole[name]), (batch, name)
+
+
 def _lines_of(text: str, marker: str) -> list[int]:
     """The line (from 1) of every occurrence of ``marker`` in ``text``."""
     found, at = [], text.find(marker)
