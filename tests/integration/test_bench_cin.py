@@ -58,10 +58,12 @@ def test_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert isinstance(payload["ratio_met"], bool)
     assert payload["peak_met"] is (payload["read_conform"]["peak_mib"] < 300)
     memory = payload["memory"]
-    assert memory["children"] == [10, 40]
+    assert memory["children"] == [40, 80]
     assert len(memory["read_conform_peak_mib"]) == 2
     assert isinstance(memory["mib_per_100k_children"], float)
-    for children in (10, 40):  # --workdir keeps both files
+    assert memory["target_mib_per_100k_children"] == 5.0
+    assert memory["flat_met"] is (memory["mib_per_100k_children"] <= 5.0)
+    for children in (40, 80):  # --workdir keeps both files
         assert (tmp_path / bench_xml_file_name("cin_census", 2024, children)).exists()
     assert "bare iterparse" in captured.err
 
@@ -80,6 +82,7 @@ def test_table(
         "median of 2 runs",
         "per 100,000 children",
         "under 300 MiB at 200,000 children",
+        "target flat (at most 5)",
     ):
         assert words in out
     assert list(tmp_path.iterdir()) == []  # the temporary files are removed

@@ -113,20 +113,27 @@ def _conform_all(
     extra: list[Issue],
     *,
     keep_tables: bool,
+    scratch: Path | None = None,
 ) -> None:
     """Conform each table in turn (a table spilled to disk is read a slice at a
     time); the conformed tables are kept in the report only when
     ``keep_tables``, and otherwise only their key columns are held, one table at
-    a time, for the duplicate-key check."""
+    a time, for the duplicate-key check (or, for tables spilled to disk, written
+    to the ``scratch`` folder beside them, with only their hashes held)."""
     assert report.dataset is not None
     spec = load_spec(report.dataset, spec_year)
     frames = [issues_frame(extra)] if extra else []
     for name, raw in raws:
         result = conform_table(
-            raw, spec.tables[name], spec_year, sort=False, keep_columns=keep_tables
+            raw,
+            spec.tables[name],
+            spec_year,
+            sort=False,
+            keep_columns=keep_tables,
+            keys_folder=scratch,
         )
         del raw
-        report.tables[name] = result.frame.height
+        report.tables[name] = result.height
         if keep_tables:
             report.conformed[name] = result.frame
             report.rows[name] = result.rows
@@ -185,17 +192,20 @@ def _validate_xml(
     report.table_reason = "from the XML header"
     report.la = (found.header.get("la") or "").strip() or None
     tables: Iterable[tuple[str, RawRows]]
+    scratch: Path | None = None
     with ExitStack() as stack:
         with source.open() as stream:
             if source.size < SPILL_BYTES:
                 tables = xml.read_tables(stream, found.spec).items()
             else:
-                folder = stack.enter_context(
-                    tempfile.TemporaryDirectory(
-                        prefix=".cld-xml-", dir=options.spill_dir
+                scratch = Path(
+                    stack.enter_context(
+                        tempfile.TemporaryDirectory(
+                            prefix=".cld-xml-", dir=options.spill_dir
+                        )
                     )
                 )
-                tables = xml.spill_tables(stream, found.spec, Path(folder)).items()
+                tables = xml.spill_tables(stream, found.spec, scratch).items()
         lap("read")
         _conform_all(
             report,
@@ -203,6 +213,7 @@ def _validate_xml(
             found.year,
             _la_check(report.la, options.la),
             keep_tables=options.keep_tables,
+            scratch=scratch,
         )
 
 

@@ -334,3 +334,46 @@ def test_every_query_of_a_validate_runs_in_memory(
     validate_bytes("ssda903_2024_episodes.csv", csv)
     validate_bytes("cin_census_2024.xml", cin_return)
     assert engines and set(engines) == {"in-memory"}
+
+
+def test_keys_of_a_spilled_table_go_to_disk_and_find_the_same_duplicates(
+    cin_return: bytes, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Conformed from disk without its columns, a table's keys are written a
+    slice at a time to a folder of their own (removed once read) and only their
+    hashes held: the duplicate keys found, the issues and the rows counted are
+    those of the table conformed in memory."""
+    start = cin_return.index(b"<Child>")
+    end = cin_return.index(b"</Child>", start) + len(b"</Child>")
+    twice = cin_return[:end] + cin_return[start:end] * 2 + cin_return[end:]
+    monkeypatch.setattr(xml, "BATCH_ROWS", 50)
+    monkeypatch.setattr("cld.engine.conform.table.SPILLED_SLICE_ROWS", 70)
+    spec = load_spec("cin_census", 2024)
+    in_memory = xml.read_tables(io.BytesIO(twice), spec)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    spilled = xml.spill_tables(io.BytesIO(twice), spec, spill)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    written: list[int] = []
+    write = pl.DataFrame.write_parquet
+
+    def counted(frame: pl.DataFrame, path: Path, **options: object) -> None:
+        if Path(path).is_relative_to(keys):
+            written.append(frame.height)
+        write(frame, path, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pl.DataFrame, "write_parquet", counted)
+    duplicates = 0
+    for name, table_spec in spec.tables.items():
+        found = conform_table(
+            spilled[name], table_spec, 2024, keep_columns=False, keys_folder=keys
+        )
+        whole = conform_table(in_memory[name], table_spec, 2024, keep_columns=False)
+        assert_frame_equal(found.issues, whole.issues)
+        assert found.height == whole.height == whole.frame.height
+        assert found.frame.height == 0 and found.frame.columns == whole.frame.columns
+        duplicates += found.issues["code"].to_list().count("duplicate_key")
+    assert duplicates >= 2  # the child twice more: its rows in every table
+    assert written and max(written) <= 70  # a slice at a time
+    assert list(keys.iterdir()) == []

@@ -8,11 +8,14 @@ skipped *and* a warning.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import polars as pl
 
 from cld.engine.conform.dtypes import Check, ColumnPlan, parsed_name, plan_column
+from cld.engine.conform.duplicate_keys import KeyRows
 from cld.engine.conform.headers import HeaderMatch, match_headers
+from cld.engine.conform.issue_rows import about, issue_rows
 from cld.engine.conform.messages import and_list, clipped, human_list, message_expr
 from cld.engine.issues import (
     Issue,
@@ -39,7 +42,6 @@ distinct cell; in smaller ones the look-up costs more than it saves."""
 
 _SPREADSHEET_NUMBER = r"^\d+\.0+$"
 _BLANK = "__blank"
-_FIRST = "__first_row"
 _MESSAGE = "__message"
 
 
@@ -53,6 +55,8 @@ class Conformed:
     rows: pl.Series = field(default_factory=lambda: pl.Series("row", [], pl.Int64))
     """The row (spreadsheet row or XML line) each row of ``frame`` came from, in
     the same order, so a later stage can point the authority at it."""
+    height: int = 0
+    """Rows in the table (``frame`` is empty when its keys went to a folder)."""
 
 
 def _header_issues(
@@ -254,6 +258,7 @@ def _distinct(raw: RawRows, columns: list[str]) -> list[pl.DataFrame]:
             ],
             engine=ENGINE,
         )
+        del part  # before the next slice is read
     return seen
 
 
@@ -309,58 +314,7 @@ def _issues(
     messages = by_value.gather(cells.index.filter(hit))
     at = cells.rows.filter(hit)
     found = pl.DataFrame({"row": at.cast(pl.Int64), "message": messages})
-    return found.with_columns(_about(table, column, check))
-
-
-def _about(table: str, column: str | None, check: Check) -> list[pl.Expr]:
-    """The columns an issue row of ``check`` shares with every other of it."""
-    return [
-        pl.lit(table).alias("table"),
-        pl.lit(column, dtype=pl.String).alias("column"),
-        pl.lit(str(check.code)).alias("code"),
-        pl.lit(str(check.code.kind.severity)).alias("severity"),
-    ]
-
-
-def _issue_rows(
-    frame: pl.LazyFrame, table: str, column: str | None, check: Check
-) -> pl.LazyFrame:
-    return frame.filter(check.mask).select(
-        pl.col(ROW).alias("row"),
-        check.message.alias("message"),
-        *_about(table, column, check),
-    )
-
-
-def _duplicate_keys(conformed: pl.DataFrame, table: TableSpec) -> pl.DataFrame:
-    """Every row whose complete keys an earlier row has, pointing at the first.
-
-    Only rows whose keys' hash is seen more than once are compared by their
-    keys: a hash a row (8 bytes) instead of a group of every key over the whole
-    table, which cost about 100 MiB at 900,000 rows."""
-    keys = list(table.key)
-    complete = pl.all_horizontal([pl.col(k).is_not_null() for k in keys])
-    code = IssueCode.DUPLICATE_KEY
-    first = pl.col(_FIRST)
-    check = Check(
-        code,
-        first != pl.col(ROW),
-        message_expr(code, {"first": first}, keys=and_list(keys), table=table.name),
-    )
-    # the hashes seen more than once: neighbours once sorted (a sort of 8-byte
-    # numbers is several times faster here than hashing them again)
-    hashes = conformed.select(pl.struct(keys).hash()).to_series()
-    ordered = hashes.sort()
-    repeated = ordered.filter(ordered == ordered.shift(1))
-    candidates = (
-        conformed.filter(hashes.is_in(repeated.implode()))
-        .lazy()
-        .filter(complete)
-        .with_columns(pl.col(ROW).min().over(keys).alias(_FIRST))
-    )
-    return _issue_rows(candidates, table.name, and_list(keys), check).collect(
-        engine=ENGINE
-    )
+    return found.with_columns(about(table, column, check))
 
 
 def _blank_rows(
@@ -379,7 +333,7 @@ def _blank_rows(
     check = Check(
         IssueCode.BLANK_ROW, pl.col(_BLANK), message_expr(IssueCode.BLANK_ROW)
     )
-    found = _issue_rows(raw.lazy().with_columns(blank), table, None, check).collect(
+    found = issue_rows(raw.lazy().with_columns(blank), table, None, check).collect(
         engine=ENGINE
     )
     return raw.filter(~blank), [found]
@@ -424,7 +378,7 @@ def _slice_issues(
             found += [rows] if rows is not None else []
         elif hit[mask]:
             flag = Check(check.code, pl.col(mask), check.message)
-            found.append(_issue_rows(checked.lazy(), table.name, name, flag))
+            found.append(issue_rows(checked.lazy(), table.name, name, flag))
     lazy = iter(
         pl.collect_all([f for f in found if isinstance(f, pl.LazyFrame)], engine=ENGINE)
     )
@@ -474,6 +428,7 @@ def conform_table(
     *,
     sort: bool = True,
     keep_columns: bool = True,
+    keys_folder: Path | None = None,
 ) -> Conformed:
     """The typed table and every issue found in it.
 
@@ -489,7 +444,10 @@ def conform_table(
     boolean columns, and bad cells are nulled from them. Without
     ``keep_columns`` the frame holds only the key columns (what the
     duplicate-key check needs), for a caller that wants the issues and the
-    number of rows, not the table.
+    number of rows, not the table; and for a table on disk, given a
+    ``keys_folder``, not even those: each slice's keys are written there and
+    only a hash of them is held (:mod:`~cld.engine.conform.duplicate_keys`), and
+    the frame is empty.
     """
     names = list(table.columns)
     match = match_headers(raw.headers, table.columns)
@@ -511,6 +469,8 @@ def conform_table(
     # Each slice's conformed columns are made one chunk: what the session
     # enriches, protects and writes to Parquet runs slower over many small ones
     # (a batch's worth each from the XML reader).
+    spill_keys = not keep_columns and not raw.in_memory and keys_folder is not None
+    keys = KeyRows(table, keys_folder if spill_keys else None)
     frames: list[pl.DataFrame] = []
     issue_frames: list[pl.DataFrame] = []
     step = SLICE_ROWS if raw.in_memory else SPILLED_SLICE_ROWS
@@ -518,17 +478,25 @@ def conform_table(
         part, found = _conform_slice(
             raw.rows(start, step), table, match, texts, plans, by_value, kept
         )
-        frames.append(part.rechunk())
+        part = part.rechunk()
+        if table.key:
+            keys.add(part)
+        if not spill_keys:
+            frames.append(part)
+        elif not frames:
+            frames.append(part.clear())  # the columns, no rows
         issue_frames += found
         del part
     frame = frames[0] if len(frames) == 1 else pl.concat(frames)
     del frames
+    height = keys.height if spill_keys else frame.height
     if table.key:
-        issue_frames.append(_duplicate_keys(frame, table))
+        issue_frames.append(keys.duplicates())
+    del keys
     if sort and table.sort_by and keep_columns:
         frame = frame.sort(list(table.sort_by), nulls_last=True, maintain_order=True)
     header_issues = _header_issues(raw, table, year, match)
-    if frame.height == 0:
+    if height == 0:
         header_issues.append(
             Issue(
                 table.name,
@@ -543,4 +511,5 @@ def conform_table(
         frame=frame.select(kept),
         issues=issues.sort("row", nulls_last=False, maintain_order=True),
         rows=frame.get_column(ROW).cast(pl.Int64).rename("row"),
+        height=height,
     )

@@ -346,8 +346,8 @@ def test_values_of_a_wider_scope_whatever_the_batches(
         folder = tmp_path / f"batch-{batch}"
         folder.mkdir()
         spilled = xml.spill_tables(io.BytesIO(many.encode()), SPEC, folder)
-        for name, table in spilled.items():
-            assert table.lazy().collect().equals(whole[name]), (batch, name)
+        for name, on_disk in spilled.items():
+            assert on_disk.lazy().collect().equals(whole[name]), (batch, name)
 
 
 def _lines_of(text: str, marker: str) -> list[int]:
