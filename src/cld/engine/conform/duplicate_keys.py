@@ -4,9 +4,11 @@ the first.
 Only rows whose keys' hash is seen more than once are compared by their keys: a
 hash a row (8 bytes) instead of a group of every key over the whole table, which
 cost about 100 MiB at 900,000 rows. A table conformed from disk a slice at a time
-(:class:`KeyRows` with a folder) keeps only those hashes in memory: each slice's
-key columns are written to a Parquet file, and read back a file at a time for the
-rows whose hash repeats, so memory stays flat in the table's length.
+(:class:`KeyRows` with a folder) holds none of it: each slice's key columns and
+hashes are written to a Parquet file; the repeated hashes are found a share of
+the hashes at a time (:data:`HASHES_AT_ONCE`), and the files read back a file at
+a time for the rows whose hash repeats, so memory stays flat in the table's
+length.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from cld.engine.issues import IssueCode
 from cld.engine.query import ENGINE
 from cld.engine.readers.table import ROW
 from cld.engine.spec.model import TableSpec
+
+HASHES_AT_ONCE = 250_000
+"""Hashes of a table on disk held at once to find those seen twice (2 MB)."""
 
 _HASH = "__key_hash"
 _FIRST = "__first_row"
@@ -48,7 +53,6 @@ class KeyRows:
     """Each slice's :data:`ROW` and key columns (held in memory)."""
     files: list[Path] = field(default_factory=list)
     """Each slice's :data:`ROW`, key columns and hash (written to ``folder``)."""
-    hashes: list[pl.Series] = field(default_factory=list)
     height: int = 0
 
     def add(self, part: pl.DataFrame) -> None:
@@ -64,14 +68,13 @@ class KeyRows:
         path = self.folder / f"{len(self.files):06d}.parquet"
         keys.write_parquet(path, compression="lz4", statistics=False)
         self.files.append(path)
-        self.hashes.append(keys.get_column(_HASH))
 
     def duplicates(self) -> pl.DataFrame:
         """The duplicate-key issue rows of every slice added (one at least)."""
         if self.folder is None:
             return duplicate_keys(pl.concat(self.parts), self.table)
-        repeated = _repeated(pl.concat(self.hashes)).implode()
         try:
+            repeated = self._repeated_on_disk().implode()
             candidates = [
                 pl.read_parquet(path).filter(pl.col(_HASH).is_in(repeated))
                 for path in self.files
@@ -79,6 +82,20 @@ class KeyRows:
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
         return _duplicates_among(pl.concat(candidates).lazy(), self.table)
+
+    def _repeated_on_disk(self) -> pl.Series:
+        """The hashes seen more than once in the files, found among a share of
+        them at a time (a hash's every copy is in the same share)."""
+        shares = max(1, -(-self.height // HASHES_AT_ONCE))
+        found = []
+        for share in range(shares):
+            mine = pl.col(_HASH) % shares == share
+            hashes = pl.concat(
+                pl.read_parquet(path, columns=[_HASH]).filter(mine).to_series()
+                for path in self.files
+            )
+            found.append(_repeated(hashes))
+        return pl.concat(found)
 
 
 def _key_hash(table: TableSpec) -> pl.Expr:

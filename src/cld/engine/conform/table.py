@@ -444,10 +444,10 @@ def conform_table(
     boolean columns, and bad cells are nulled from them. Without
     ``keep_columns`` the frame holds only the key columns (what the
     duplicate-key check needs), for a caller that wants the issues and the
-    number of rows, not the table; and for a table on disk, given a
-    ``keys_folder``, not even those: each slice's keys are written there and
-    only a hash of them is held (:mod:`~cld.engine.conform.duplicate_keys`), and
-    the frame is empty.
+    number of rows, not the table; and for a table on disk of more than one
+    slice, given a ``keys_folder``, not even those: each slice's keys are
+    written there
+    (:mod:`~cld.engine.conform.duplicate_keys`), and the frame is empty.
     """
     names = list(table.columns)
     match = match_headers(raw.headers, table.columns)
@@ -469,7 +469,12 @@ def conform_table(
     # Each slice's conformed columns are made one chunk: what the session
     # enriches, protects and writes to Parquet runs slower over many small ones
     # (a batch's worth each from the XML reader).
-    spill_keys = not keep_columns and not raw.in_memory and keys_folder is not None
+    spill_keys = (
+        not keep_columns
+        and not raw.in_memory
+        and keys_folder is not None
+        and raw.height > SPILLED_SLICE_ROWS  # one slice's keys are held
+    )
     keys = KeyRows(table, keys_folder if spill_keys else None)
     frames: list[pl.DataFrame] = []
     issue_frames: list[pl.DataFrame] = []

@@ -30,10 +30,12 @@ import gc
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -348,6 +350,8 @@ class _Table:
     spill: Path | None = None
     """The folder each batch is written to as a Parquet file, if any."""
     spilled: list[Path] = field(default_factory=list)
+    writer: _Writer | None = None
+    """Where batches are sent to be written, on a thread of its own."""
 
     def lay(self, column: int) -> None:
         """Read ``column`` into the table's cells."""
@@ -369,26 +373,39 @@ class _Table:
 
     def flush(self) -> None:
         """Turn the rows gathered so far into a frame (trimmed; blank is null),
-        kept or written to the spill folder."""
+        kept or written to the spill folder (by the :attr:`writer`, if any)."""
         if not self.lines:
             return
         name = RawTable.position_name
-        columns = _unpack(self.cells, [name(column) for column in self.laid])
-        for scoped in self.scoped:
-            (values,) = _unpack(scoped.kept, [name(scoped.column)])
-            columns.append(values.gather(scoped.elements))
-        columns.append(pl.Series(ROW, self.lines, dtype=pl.Int64))
-        batch = pl.DataFrame(columns).select(*self.names, ROW)
+        batch = partial(
+            _batch,
+            pl.Series("cells", self.cells, dtype=pl.String),
+            [name(column) for column in self.laid],
+            [
+                (
+                    name(scoped.column),
+                    pl.Series("cells", scoped.kept, dtype=pl.String),
+                    pl.Series(scoped.elements, dtype=pl.UInt32),
+                )
+                for scoped in self.scoped
+            ],
+            pl.Series(ROW, self.lines, dtype=pl.Int64),
+            self.names,
+        )
         self.cells.clear()
         self.lines.clear()
         for _, elements in self.links:
             elements.clear()
         if self.spill is None:
-            self.frames.append(batch)
+            self.frames.append(batch())
             return
         path = self.spill / f"{len(self.spilled):06d}.parquet"
-        batch.write_parquet(path, compression="lz4", statistics=False)
         self.spilled.append(path)
+        write = partial(_write_batch, batch, path)
+        if self.writer is None:
+            write()
+        else:
+            self.writer.submit(write)
 
     @property
     def names(self) -> list[str]:
@@ -419,21 +436,66 @@ _TRIMMED = pl.when(_TEXT.str.len_bytes() > 0).then(_TEXT)
 """A cell's text stripped, blank as null."""
 
 
-def _unpack(cells: list[str | None], names: list[str]) -> list[pl.Series]:
+def _unpack(cells: pl.Series, names: list[str]) -> list[pl.Series]:
     """The rows laid out one after another in ``cells``, as the columns ``names``,
     trimmed (in one query)."""
     if not names:
         return []
-    frame = pl.DataFrame({"cells": pl.Series(cells, dtype=pl.String)})
     width = len(names)
     return (
-        frame.select(_TRIMMED)
+        cells.to_frame()
+        .select(_TRIMMED)
         .select(
             pl.col("cells").gather_every(width, offset).alias(name)
             for offset, name in enumerate(names)
         )
         .get_columns()
     )
+
+
+def _batch(
+    cells: pl.Series,
+    laid: list[str],
+    scoped: list[tuple[str, pl.Series, pl.Series]],
+    lines: pl.Series,
+    names: list[str],
+) -> pl.DataFrame:
+    """A batch of a table: the ``laid`` columns out of ``cells``, each scoped
+    column's kept values given to its rows, and the lines."""
+    columns = _unpack(cells, laid)
+    for name, kept, elements in scoped:
+        (values,) = _unpack(kept, [name])
+        columns.append(values.gather(elements))
+    return pl.DataFrame([*columns, lines]).select(*names, ROW)
+
+
+def _write_batch(batch: Callable[[], pl.DataFrame], path: Path) -> None:
+    batch().write_parquet(path, compression="lz4", statistics=False)
+
+
+class _Writer:
+    """Makes and writes batches to Parquet on a thread of its own while the walk
+    reads on (Polars lets go of the interpreter while it works); a few batches
+    wait at most, so memory stays a batch's."""
+
+    WAITING = 16
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="cld-xml-batches")
+        self._pending: deque[Future[None]] = deque()
+
+    def submit(self, job: Callable[[], None]) -> None:
+        while len(self._pending) >= self.WAITING:
+            self._pending.popleft().result()
+        self._pending.append(self._pool.submit(job))
+
+    def close(self) -> None:
+        """Wait for every batch (raising the first failure), then stop."""
+        try:
+            while self._pending:
+                self._pending.popleft().result()
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 @dataclass(frozen=True)
@@ -849,10 +911,12 @@ def _read(
     containers, unit_tag = _unit_tags(layout, namespace)
     units, outside = _plans(spec, layout, namespace)
     tables = {t.name: t for plan in (units, *outside.values()) for t in plan.tables}
+    writer = None if spill is None else _Writer()
     if spill is not None:
         for number, table in enumerate(tables.values()):
             table.spill = spill / f"table-{number:02d}"  # names stay out of paths
             table.spill.mkdir()
+            table.writer = writer
     encoding = "utf-8"
     collecting = gc.isenabled()
     gc.disable()  # rows are lists without cycles: tracing them is wasted time
@@ -872,9 +936,16 @@ def _read(
         if root is not None:
             _refuse_doctype(root)
             encoding = str(root.getroottree().docinfo.encoding or encoding).lower()
+        if writer is not None:
+            for plan in (units, *outside.values()):
+                plan.flush()
     except etree.XMLSyntaxError as exc:
         raise _malformed(exc) from None
     finally:
         if collecting:
             gc.enable()
+        if writer is not None:
+            writer.close()  # every batch written before the folder is read
+    for table in tables.values():
+        table.writer = None
     return {name: tables[name] for name in spec.tables}, encoding

@@ -350,6 +350,27 @@ def test_values_of_a_wider_scope_whatever_the_batches(
             assert on_disk.lazy().collect().equals(whole[name]), (batch, name)
 
 
+def test_a_batch_that_cannot_be_written_fails_the_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Batches are written on a thread of their own: a failure there (a full
+    disk) is raised by the read, never lost, and the read waits for every batch."""
+    monkeypatch.setattr(xml, "BATCH_ROWS", 1)
+    write = xml._write_batch
+    calls: list[Path] = []
+
+    def failing(batch: Any, path: Path) -> None:
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device")
+        write(batch, path)
+
+    monkeypatch.setattr(xml, "_write_batch", failing)
+    with pytest.raises(OSError, match="No space left"):
+        xml.spill_tables(io.BytesIO(DOCUMENT.encode()), SPEC, tmp_path)
+    assert len(calls) >= 3
+
+
 def _lines_of(text: str, marker: str) -> list[int]:
     """The line (from 1) of every occurrence of ``marker`` in ``text``."""
     found, at = [], text.find(marker)
