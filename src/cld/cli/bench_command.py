@@ -68,21 +68,33 @@ def _mark(ok: bool) -> str:
     return "[bold green]✓ met[/]" if ok else "[bold red]✗ not met[/]"
 
 
-def print_result(console: Console, result: BenchResult) -> None:
-    """The figures as a table, then the distance to the floor and the targets."""
-    rows = result.rows
+def _figures(title: str, caption: str | None, *columns: str) -> Table:
+    """A table of measurements: a first column naming each, then ``columns``
+    (figures, right-aligned; a ``target`` column as text)."""
     table = Table(
-        title=f"cld bench: {rows:,} SSDA903 episode rows ({result.year}), "
-        f"{result.file_mib:,.1f} MiB",
+        title=title,
         title_justify="left",
-        caption="read: the bytes and read_csv; conform: identify and conform_table; "
-        "issues: every issue's report entry and the JSON text",
+        caption=caption,
         caption_justify="left",
     )
     table.add_column("measurement")
-    table.add_column("seconds", justify="right")
-    table.add_column("rows/s", justify="right")
-    table.add_column("peak MiB", justify="right")
+    for column in columns:
+        table.add_column(column, justify="left" if column == "target" else "right")
+    return table
+
+
+def print_result(console: Console, result: BenchResult) -> None:
+    """The figures as a table, then the distance to the floor and the targets."""
+    rows = result.rows
+    table = _figures(
+        f"cld bench: {rows:,} SSDA903 episode rows ({result.year}), "
+        f"{result.file_mib:,.1f} MiB",
+        "read: the bytes and read_csv; conform: identify and conform_table; "
+        "issues: every issue's report entry and the JSON text",
+        "seconds",
+        "rows/s",
+        "peak MiB",
+    )
     table.add_row(
         "generate the file (not in totals)", _seconds(result.generate_seconds), "", ""
     )
@@ -163,19 +175,16 @@ def _check_dataset(dataset: str, year: int, rows: int | None) -> None:
 def print_xml_result(console: Console, result: XmlBenchResult) -> None:
     """The XML figures as a table, then the ratio to the floor and the memory."""
     full, doubled = result.full, result.doubled
-    table = Table(
-        title=f"cld bench: {result.dataset} ({result.year}), {full.children:,} "
+    table = _figures(
+        f"cld bench: {result.dataset} ({result.year}), {full.children:,} "
         f"children, {full.rows:,} rows, {full.file_mib:,.1f} MiB",
-        title_justify="left",
-        caption="read: identify, then one streaming pass spilling every table to "
+        "read: identify, then one streaming pass spilling every table to "
         "Parquet; conform: conform_table of each table in turn",
-        caption_justify="left",
+        "seconds",
+        "CPU seconds",
+        "rows/s",
+        "peak MiB",
     )
-    table.add_column("measurement")
-    table.add_column("seconds", justify="right")
-    table.add_column("CPU seconds", justify="right")
-    table.add_column("rows/s", justify="right")
-    table.add_column("peak MiB", justify="right")
     table.add_row(
         "generate the file (not in totals)", _seconds(full.generate_seconds), "", "", ""
     )
@@ -226,14 +235,13 @@ def _show(
 
 
 def print_outputs_result(console: Console, result: OutputsBenchResult) -> None:
-    table = Table(
-        title=f"cld bench --outputs: {result.las} authorities × {result.years} years "
+    table = _figures(
+        f"cld bench --outputs: {result.las} authorities × {result.years} years "
         f"({result.files:,} files, about {result.children:,} children looked after "
         "per authority and year)",
-        title_justify="left",
+        None,
+        "seconds",
     )
-    table.add_column("measurement")
-    table.add_column("seconds", justify="right")
     table.add_row(
         "generate the returns (not measured)", _seconds(result.generate_seconds)
     )
@@ -260,19 +268,16 @@ def print_outputs_result(console: Console, result: OutputsBenchResult) -> None:
 def print_national_result(console: Console, result: NationalBenchResult) -> None:
     figures = result.to_json()
     met = result.met
-    table = Table(
-        title=f"cld bench --national: {result.las} authorities × "
+    table = _figures(
+        f"cld bench --national: {result.las} authorities × "
         f"{len(result.years)} years ({len(result.sessions):,} sessions; "
         f"{figures['children_looked_after']:,} children looked after and "
         f"{figures['children_in_need']:,} in need a year), {result.workers} workers",
-        title_justify="left",
-        caption="a session: one authority's SSDA903 tables and CIN census of one "
+        "a session: one authority's SSDA903 tables and CIN census of one "
         "year, as it uploads them",
-        caption_justify="left",
+        "seconds",
+        "target",
     )
-    table.add_column("measurement")
-    table.add_column("seconds", justify="right")
-    table.add_column("target")
     table.add_row(
         f"generate the returns ({result.files:,} files, "
         f"{result.file_mib:,.1f} MiB; not measured)",

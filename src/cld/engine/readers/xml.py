@@ -727,20 +727,10 @@ def _start_line(element: Element) -> int | None:
 def _visit(
     element: Element, node: _Node, depth: int, scopes: list[dict[int, str | None]]
 ) -> None:
-    """Read ``element`` (at ``node``) and what is below it into the tables' rows.
-
-    The hottest loop of a read, so the line of a record (:func:`_start_line`) and
-    the opening of its rows are written out where they happen."""
+    """Read ``element`` (at ``node``) and what is below it into the tables' rows:
+    the hottest loop of a read."""
     if node.rows:
-        line = element.sourceline
-        if line >= _SHORT_LINES:
-            text = element.text
-            line = line - text.count("\n") if text else _start_line(element)
-        for cells, blank, lines, links in node.rows:
-            cells.extend(blank)
-            lines.append(line)
-            for first, elements in links:
-                elements.append(len(first))
+        _open(element, node.rows)
     if node.takes:
         _take(element.text, node, scopes)
     kept = node.kept
@@ -760,15 +750,8 @@ def _visit(
         elif kind == _VALUE:
             _take(child.text, inner, scopes)
         elif kind == _RECORD:
+            _open(child, inner.rows)
             text = child.text
-            line = child.sourceline
-            if line >= _SHORT_LINES:
-                line = line - text.count("\n") if text else _start_line(child)
-            for cells, blank, lines, links in inner.rows:
-                cells.extend(blank)
-                lines.append(line)
-                for first, elements in links:
-                    elements.append(len(first))
             for cells, at in inner.values:
                 cells[at] = text
         else:
@@ -777,6 +760,21 @@ def _visit(
         values = scopes[depth]
         for slot, column in kept:
             column.append(values.get(slot))
+
+
+def _open(element: Element, rows: list[_Row]) -> None:
+    """Open a row of each table in ``rows`` for the record ``element``: its line
+    (as :func:`_start_line` works it out, quickly for most), a blank row, and the
+    element of each scope it is in."""
+    line = element.sourceline
+    if line >= _SHORT_LINES:
+        text = element.text
+        line = line - text.count("\n") if text else _start_line(element)
+    for cells, blank, lines, links in rows:
+        cells.extend(blank)
+        lines.append(line)
+        for first, elements in links:
+            elements.append(len(first))
 
 
 def _take(text: str | None, node: _Node, scopes: list[dict[int, str | None]]) -> None:
