@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-data
 
-.PHONY: install lock demo test check lint typecheck unit fast bench clean
+.PHONY: install lock demo test check lint typecheck unit fast bench clean dfe-validators
 
 install: $(STAMP)
 
@@ -33,6 +33,22 @@ lock: install
 demo: install
 	$(BIN)/cld demo --out $(DEMO_DIR) --serve
 
+# The DfE's own validators (SSDA903 and CIN census), in a virtual environment of
+# their own for the differential tests only (tests/differential: skipped without it,
+# except in CI, which builds it). Their pins (pandas 1.5, numpy 1.24) want Python 3.11.
+DFE_VENV := .venv-dfe
+DFE_STAMP := $(DFE_VENV)/.installed
+
+dfe-validators: $(DFE_STAMP)
+
+$(DFE_STAMP): tools/dfe-validators/requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || \
+		{ echo "the DfE validators need Python 3.11 (found $$($(PYTHON) --version))"; exit 1; }
+	test -x $(DFE_VENV)/bin/python || $(PYTHON) -m venv $(DFE_VENV)
+	$(DFE_VENV)/bin/python -m pip install --quiet --no-deps \
+		-r tools/dfe-validators/requirements.txt
+	touch $(DFE_STAMP)
+
 lint: install
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
@@ -59,4 +75,4 @@ bench: install
 	$(BIN)/cld bench
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache tools/azurite/node_modules
+	rm -rf $(VENV) $(DFE_VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache tools/azurite/node_modules
