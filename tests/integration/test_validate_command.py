@@ -52,13 +52,25 @@ def test_json_contract(files, capsys):
         "tables",
         "error",
         "issues",
+        "dfe_rules",
     }
     assert episodes["dataset"] == "ssda903"
     assert episodes["year"] == 2024
     assert episodes["tables"] == {"episodes": 2}
     assert episodes["error"] is None
     assert episodes["year_reason"].startswith("2024 (the year ending 31 March 2024")
-    (issue,) = episodes["issues"]
+    issue, rule = episodes["issues"]  # the cell refused, and the DfE's rule 146
+    assert rule == {
+        "table": "episodes",
+        "row": 2,
+        "column": "PLACE",
+        "code": "dfe_rule",
+        "severity": "error",
+        "message": "Placement type code is not a valid code.",
+        "rule": "146",
+    }
+    assert episodes["dfe_rules"]["failed"] == 1
+    assert "146" in episodes["dfe_rules"]["run"]
     assert issue == {
         "table": "episodes",
         "row": 2,
@@ -66,6 +78,7 @@ def test_json_contract(files, capsys):
         "code": "invalid_category",
         "severity": "error",
         "message": issue["message"],
+        "rule": None,
     }
     assert issue["message"].startswith("PLACE 'Z9' is not a placement type code")
     assert header["tables"] == {"header": 2} and header["issues"] == []
@@ -128,15 +141,16 @@ def test_human_output(files, capsys):
     out = " ".join(capsys.readouterr().out.split())
     assert code == 2
     assert "SSDA903 children looked after return, episodes (2 rows)" in out
-    assert "1 error, 0 warnings" in out
+    assert "2 errors, 0 warnings" in out
     assert "PLACE 'Z9' is not a placement type code for 2024" in out
+    assert "DfE rules: 10 run, 1 failed on 1 rows; 1 not run (missing tables)" in out
     assert "junk.csv: this is not a text (CSV) file" in out
     assert "Checked 2 files for Camden" in out
 
 
 def test_human_output_limits_issues_on_screen(files, capsys):
     run(["validate", "--max-issues", "0", str(files / "SSDA903_2024_episodes.csv")])
-    assert "and 1 more issues" in capsys.readouterr().out
+    assert "and 2 more issues" in capsys.readouterr().out
 
 
 def test_reports_as_csv_and_excel(files, capsys, tmp_path):
@@ -151,8 +165,10 @@ def test_reports_as_csv_and_excel(files, capsys, tmp_path):
         "code",
         "severity",
         "message",
+        "rule",
     ]
-    assert report["code"].to_list() == ["invalid_category"]
+    assert report["code"].to_list() == ["invalid_category", "dfe_rule"]
+    assert report["rule"].cast(pl.String).to_list() == [None, "146"]
 
     assert run(["validate", "--report", str(tmp_path / "r.xlsx"), *inputs]) == 2
     book = load_workbook(tmp_path / "r.xlsx")
@@ -162,10 +178,16 @@ def test_reports_as_csv_and_excel(files, capsys, tmp_path):
     assert summary[2][-1] == "this is not a text (CSV) file: it holds binary data"
     sheet = book["SSDA903_2024_episodes"]
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:F2"
+    assert sheet.auto_filter.ref == "A1:G3"
     rows = list(sheet.values)
-    assert rows[0] == ("table", "row", "column", "code", "severity", "message")
+    assert rows[0] == ("table", "row", "column", "code", "severity", "message", "rule")
     assert rows[1][:5] == ("episodes", 2, "PLACE", "invalid_category", "error")
+    assert rows[2][3:] == (
+        "dfe_rule",
+        "error",
+        "Placement type code is not a valid code.",
+        "146",
+    )
     assert not list(tmp_path.glob("*.xlsx.tmp*"))
 
 

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from cld.engine.errors import ExitCode, UsageError
+from cld.engine.rules.returns import apply_rules
 from cld.engine.spec.load import load_spec
 from cld.engine.validate import FileReport, ValidateOptions
 from cld.engine.years import parse_year
@@ -61,6 +62,8 @@ def print_report(console: Console, report: FileReport, max_issues: int) -> None:
     console.print(
         f"  year {report.year_reason}; table {report.table_reason}", highlight=False
     )
+    if report.rules is not None:
+        console.print(f"  {report.rules.summary()}", highlight=False)
     if not report.issues.height:
         return
     table = Table(show_edge=False, pad_edge=False, box=None, padding=(0, 1))
@@ -126,11 +129,14 @@ def validate(
                 year=given_year,
                 la=str(authority.dfe) if authority else None,
                 keep_tables=False,  # only the issues are reported
+                dfe_rules=True,  # the tables a return's DfE rules read, till run
             ),
             max_bytes=None if max_upload_mb is None else int(max_upload_mb * 2**20),
         )
         reports.append(result)
-        if not as_json:
+    apply_rules(reports)  # a return's files together
+    if not as_json:
+        for result in reports:
             print_report(console, result, max_issues)
     if report is not None:
         write_issue_report(reports, report)

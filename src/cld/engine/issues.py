@@ -53,6 +53,7 @@ class IssueCode(StrEnum):
     UNKNOWN_POSTCODE = "unknown_postcode"
     EMPTY_TABLE_KEPT = "empty_table_kept"
     DATE_OUT_OF_RANGE = "date_out_of_range"
+    DFE_RULE = "dfe_rule"
 
     @property
     def kind(self) -> IssueKind:
@@ -179,6 +180,11 @@ CATALOGUE: dict[IssueCode, IssueKind] = {
         "{column}{quoted} is not a plausible {label} for the {year} return: it must "
         "be from {earliest} to {latest}; check the year, written in full (e.g. 2024)",
     ),
+    IssueCode.DFE_RULE: IssueKind(
+        "DfE validation rule",
+        Severity.ERROR,
+        "{message}",  # the Department's own message, word for word
+    ),
 }
 
 ISSUE_SCHEMA = pl.Schema(
@@ -189,10 +195,13 @@ ISSUE_SCHEMA = pl.Schema(
         "code": pl.String(),
         "severity": pl.String(),
         "message": pl.String(),
+        "rule": pl.String(),
     }
 )
 """The columns of an issue report, in order. ``row`` is the spreadsheet row (the
-header is row 1) or null for a problem with the whole table or column."""
+header is row 1) or null for a problem with the whole table or column; ``rule``
+is the DfE's code of the validation rule broken (``dfe_rule`` issues), else
+null."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +212,8 @@ class Issue:
     code: IssueCode
     message: str
     severity: Severity | None = None
+    rule: str | None = None
+    """The DfE's code of the rule broken, for a ``dfe_rule`` issue."""
 
     @property
     def resolved_severity(self) -> Severity:
@@ -223,13 +234,21 @@ def issues_frame(issues: list[Issue]) -> pl.DataFrame:
             "code": [str(i.code) for i in issues],
             "severity": [str(i.resolved_severity) for i in issues],
             "message": [i.message for i in issues],
+            "rule": [i.rule for i in issues],
         },
         schema=ISSUE_SCHEMA,
     )
 
 
 def concat_issues(frames: list[pl.DataFrame]) -> pl.DataFrame:
-    frames = [f.select(list(ISSUE_SCHEMA)).cast(ISSUE_SCHEMA) for f in frames]
+    """One issue report of ``frames`` (a frame of issues that are no DfE rule's
+    may leave ``rule`` out)."""
+    frames = [
+        (f if "rule" in f.columns else f.with_columns(rule=pl.lit(None, pl.String)))
+        .select(list(ISSUE_SCHEMA))
+        .cast(ISSUE_SCHEMA)
+        for f in frames
+    ]
     return pl.concat(frames, how="vertical") if frames else empty_issues()
 
 

@@ -42,6 +42,7 @@ from cld.engine.issues import (
 from cld.engine.readers.csv import read_csv
 from cld.engine.readers.sniff import sniff_format
 from cld.engine.readers.table import RawRows
+from cld.engine.rules.run import RulesSummary, rules_of
 from cld.engine.source import BytesSource, Source
 from cld.engine.spec.load import load_spec
 
@@ -84,6 +85,9 @@ class FileReport:
     rows: dict[str, pl.Series] = field(default_factory=dict)
     """Each conformed table's row numbers (spreadsheet row or XML line), in the
     same order as its frame."""
+    rules: RulesSummary | None = None
+    """What the DfE's rules of the file's return found in it, when they ran
+    (:func:`cld.engine.rules.returns.apply_rules`)."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -100,6 +104,7 @@ class FileReport:
             "tables": dict(self.tables),
             "error": self.error,
             "issues": self.issues.to_dicts(),
+            "dfe_rules": None if self.rules is None else self.rules.to_json(),
         }
 
 
@@ -156,9 +161,16 @@ class ValidateOptions:
     keep_tables: bool = True
     """Keep each conformed table in the report (a session needs them; ``cld
     validate`` does not, and then holds one table at a time)."""
+    dfe_rules: bool = False
+    """Keep the conformed tables of a dataset that has DfE rules, for
+    :func:`cld.engine.rules.returns.apply_rules` to run them (``cld validate``)."""
     spill_dir: Path | None = None
     """Where an XML return's tables are spilled while it is read (a temporary
     folder made and removed inside it); the system's temporary folder if None."""
+
+    def keeps(self, dataset: str) -> bool:
+        """Whether the conformed tables of a file of ``dataset`` are kept."""
+        return self.keep_tables or (self.dfe_rules and bool(rules_of(dataset)))
 
 
 def _validate_csv(
@@ -173,7 +185,9 @@ def _validate_csv(
     report.year_reason, report.table_reason = found.year_reason, found.table_reason
     tables = [(found.table, raw)]
     del raw
-    _conform_all(report, tables, found.year, [], keep_tables=options.keep_tables)
+    _conform_all(
+        report, tables, found.year, [], keep_tables=options.keeps(found.dataset)
+    )
 
 
 def _validate_xml(
@@ -212,7 +226,7 @@ def _validate_xml(
             tables,
             found.year,
             _la_check(report.la, options.la),
-            keep_tables=options.keep_tables,
+            keep_tables=options.keeps(found.spec.name),
             scratch=scratch,
         )
 
@@ -244,7 +258,7 @@ def _validate_xlsx(
         found.tables.items(),
         found.year,
         [],
-        keep_tables=options.keep_tables,
+        keep_tables=options.keeps(found.dataset),
     )
     report.issues = concat_issues([found.sheet_issues, report.issues])
 

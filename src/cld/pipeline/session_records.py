@@ -24,6 +24,7 @@ from typing import TypeAlias
 import polars as pl
 
 from cld.engine.issues import empty_issues
+from cld.engine.rules.run import RulesSummary
 from cld.engine.validate import FileReport
 from cld.pipeline.published_path import PublishedPath
 
@@ -84,6 +85,9 @@ class FileEntry:
     """How its year was told (the manifest's only)."""
     term: str | None = None
     """The census term (the manifest's only)."""
+    dfe_rules: RulesSummary | None = None
+    """What its return's DfE rules found in it, when they ran (the manifest's
+    only)."""
 
     @property
     def processed(self) -> bool:
@@ -105,6 +109,7 @@ class FileEntry:
             tables=dict(self.tables),
             error=self.error,
             issues=empty_issues() if issues is None else issues,
+            rules=self.dfe_rules,
         )
 
     def to_json(self, *, brief: bool = False) -> JsonObject:
@@ -131,6 +136,7 @@ class FileEntry:
             "tables": dict(self.tables),
             "issues": dict(self.issues),
             "error": self.error,
+            "dfe_rules": None if self.dfe_rules is None else self.dfe_rules.to_json(),
             **self._outcome(),
         }
 
@@ -163,6 +169,7 @@ class FileEntry:
             size=_number(found.get("size")),
             year_reason=_text(found.get("year_reason")),
             term=_text(found.get("term")),
+            dfe_rules=RulesSummary.from_json(found.get("dfe_rules")),
         )
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 
+from cld.engine.rules.run import RulesSummary
 from cld.pipeline.published_path import PublishedPath
 from cld.pipeline.registry import Registry
 from cld.pipeline.session_records import (
@@ -45,6 +46,7 @@ ENTRY = FileEntry(
     size=1234,
     year_reason="file name",
     term=None,
+    dfe_rules=RulesSummary(("103", "143"), {"146": "needs the episodes table"}, 1, 2),
 )
 
 MANIFEST_KEYS = [
@@ -59,6 +61,7 @@ MANIFEST_KEYS = [
     "tables",
     "issues",
     "error",
+    "dfe_rules",
     "published",
     "superseded",
     "unchanged_since",
@@ -114,6 +117,7 @@ def test_an_old_entry_is_read_and_never_taken_as_unchanged() -> None:
         "ssda903",
         0,
     )
+    assert entry.dfe_rules is None and report.rules is None  # not kept then
 
 
 def test_a_summary_reads_back_what_it_wrote() -> None:

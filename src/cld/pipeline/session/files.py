@@ -36,6 +36,7 @@ def file_entries(
             year=report.year,
             year_reason=report.year_reason,
             term=report.term,
+            dfe_rules=report.rules,
             tables=dict(report.tables),
             issues=report.counts,
             error=report.error,

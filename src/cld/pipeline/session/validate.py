@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 
 from cld.engine.errors import UploadTooLargeError
 from cld.engine.issues import IssueCode
+from cld.engine.rules.returns import apply_rules
 from cld.engine.validate import FileReport, Lap, ValidateOptions, max_upload_bytes
 from cld.pipeline.session.context import SessionContext
 from cld.pipeline.session.receive import Received
@@ -51,6 +52,8 @@ def validate(
                 continue
             del reused[item.name]
         reports.append(_read(item, context, lap))
+    # the DfE's rules of each return, over the files read now (as cld validate)
+    apply_rules(reports, keep_tables=True)
     return Validated(
         reports=tuple(reports),
         unchanged=reused,
