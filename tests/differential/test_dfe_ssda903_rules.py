@@ -9,14 +9,16 @@ except where ``docs/reference/dfe-rules.md`` says why not (``DIFFERENCES``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
 import pytest
-from dfe_validators import run_dfe_ssda903
+from dfe_validators import SSDA903_TABLES, run_dfe_ssda903
 
 from cld.cli.app import run
+from cld.engine.rules.model import DfeRule
 from cld.engine.rules.returns import apply_rules
 from cld.engine.rules.ssda903 import RULES
 from cld.engine.validate import ValidateOptions
@@ -92,7 +94,9 @@ def test_every_rule_fails_the_rows_the_dfe_fails(
     codes = [rule.code for rule in RULES if rule.in_force(year)]
     answer = run_dfe_ssda903(files, year, rules=codes)
     assert sorted(answer["ran"]) == sorted(codes) and not answer["crashed"]
-    theirs = {(f["rule"], f["table"].lower(), f["row"]) for f in answer["failures"]}
+    theirs = {
+        (f["rule"], SSDA903_TABLES[f["table"]], f["row"]) for f in answer["failures"]
+    }
     ours, tables = _ours(files)
     cell = _cells(tables)
     for code in codes:
@@ -102,3 +106,72 @@ def test_every_rule_fails_the_rows_the_dfe_fails(
         unexplained = {f for f in mine ^ dfe if not known(year, cell, f[1], f[2])}
         assert not unexplained, (code, year, sorted(unexplained)[:10])
     assert ours  # the planted faults break some rules
+
+
+def _planted(rule: DfeRule, frame: pl.DataFrame, at: int) -> pl.DataFrame:
+    """``frame`` with row ``at`` (from 0) made to break ``rule``."""
+    column = rule.columns[0]
+    value: str | None
+    if rule.code == "148":  # ceased, with no reason
+        column, value = "REC", None
+    elif rule.code == "356":  # ceased the day before it began
+        began = frame[at, "DECOM"]
+        day, month, year = (int(part) for part in str(began).split("/"))
+        value = (dt.date(year, month, day) - dt.timedelta(days=1)).strftime("%d/%m/%Y")
+        column = "DEC"
+    elif "date" in rule.message:
+        value = "31/02/2020"
+    else:
+        value = "XX"
+    cells = frame[column].to_list()
+    cells[at] = value
+    return frame.with_columns(pl.Series(column, cells, dtype=pl.String))
+
+
+@pytest.fixture(scope="module")
+def planted_return(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, list[Path]]:
+    """A clean 2024-25 return with every rule made to fail on a row of its own."""
+    year = 2025
+    out = tmp_path_factory.mktemp("planted")
+    args = ["synth", "--out", str(out), "--la", "CAM", "--years", str(year)]
+    assert (
+        run([*args, "--children", "200", "--datasets", "ssda903", "--messiness", "0"])
+        == 0
+    )
+    files = sorted((out / "CAM").glob("*.csv"))
+    _, tables = _ours(files)
+    frames = {n: pl.read_csv(p, infer_schema=False) for n, p in tables.items()}
+    used: dict[str, int] = {}
+    for rule in RULES:
+        if not rule.in_force(year):
+            continue
+        frame = frames[rule.table]
+        at = used.get(rule.table, 0)
+        if rule.code in ("148", "356"):  # a row that has ceased
+            ceased = frame["DEC"].is_not_null() & frame["REC"].is_not_null()
+            at = [i for i, c in enumerate(ceased.to_list()) if c][at % 3 + 5]
+        used[rule.table] = (at + 1) % frame.height
+        frames[rule.table] = _planted(rule, frame, at % frame.height)
+    for name, frame in frames.items():
+        frame.write_csv(tables[name])
+    return year, files
+
+
+def test_every_rule_planted_to_fail_fails_as_the_dfe_says(
+    planted_return: tuple[int, list[Path]],
+) -> None:
+    year, files = planted_return
+    codes = [rule.code for rule in RULES if rule.in_force(year)]
+    answer = run_dfe_ssda903(files, year, rules=codes)
+    theirs = {
+        (f["rule"], SSDA903_TABLES[f["table"]], f["row"]) for f in answer["failures"]
+    }
+    ours, tables = _ours(files)
+    cell = _cells(tables)
+    for code in codes:
+        known = DIFFERENCES.get(code, lambda *_: False)
+        mine = {f for f in ours if f[0] == code}
+        dfe = {f for f in theirs if f[0] == code}
+        unexplained = {f for f in mine ^ dfe if not known(year, cell, f[1], f[2])}
+        assert not unexplained, (code, sorted(unexplained)[:10])
+    assert {f[0] for f in ours} == set(codes)  # every rule failed somewhere

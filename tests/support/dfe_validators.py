@@ -14,6 +14,21 @@ ROOT = Path(__file__).resolve().parents[2]
 DFE_PYTHON = ROOT / ".venv-dfe" / "bin" / "python"
 SSDA903_RUNNER = Path(__file__).with_name("dfe_ssda903_runner.py")
 
+SSDA903_TABLES = {
+    "Header": "header",
+    "Episodes": "episodes",
+    "Reviews": "reviews",
+    "UASC": "uasc",
+    "OC2": "oc2",
+    "OC3": "oc3",
+    "AD1": "ad1",
+    "PlacedAdoption": "placed_adoption",
+    "PrevPerm": "prev_perm",
+    "Missing": "missing",
+    "SWEpisodes": "social_worker",
+}
+"""The DfE validator's name of each SSDA903 table → the platform's."""
+
 
 def run_dfe_ssda903(
     files: Sequence[Path],

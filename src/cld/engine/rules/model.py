@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -15,6 +16,11 @@ EARLIEST_RULES_YEAR = 2023
 the returns of earlier years are checked against that year's rules."""
 
 
+def collection_start(year: int) -> dt.date:
+    """The first day of the collection year ending 31 March ``year``."""
+    return dt.date(year - 1, 4, 1)
+
+
 @dataclass(frozen=True)
 class RuleInput:
     """One return's tables as the rules read them."""
@@ -24,8 +30,8 @@ class RuleInput:
     tables: Mapping[str, pl.LazyFrame]
     """Each conformed table, with :data:`ROW` (its spreadsheet rows)."""
     refused: pl.LazyFrame
-    """The cells the conformer refused: ``table``, ``column``, ``row`` and the
-    issue ``code`` it raised for each."""
+    """The cells the conformer refused (and nulled): ``table``, ``column``,
+    ``row`` and the issue ``code`` it raised for each."""
 
 
 Failing = Callable[[RuleInput], pl.LazyFrame]
@@ -77,17 +83,28 @@ def refused(
     table: str,
     column: str,
     issues: tuple[IssueCode, ...],
+    *,
+    blank_fails: bool = False,
     **years: int,
 ) -> DfeRule:
     """A rule that a cell be valid: the rows whose ``column`` the conformer
-    refused with one of ``issues`` (a code not in the list, a date that is none)."""
+    refused with one of ``issues`` (a code not in the list, a date that is none),
+    and, when ``blank_fails``, those where it is blank."""
     codes = [str(issue) for issue in issues]
 
     def failing(given: RuleInput) -> pl.LazyFrame:
-        return given.refused.filter(
-            (pl.col("table") == table)
-            & (pl.col("column") == column)
-            & pl.col("code").is_in(codes)
-        ).select(pl.col("row").alias(ROW))
+        cells = given.refused.filter(
+            (pl.col("table") == table) & (pl.col("column") == column)
+        ).select(pl.col("row").alias(ROW), "code")
+        found = cells.filter(pl.col("code").is_in(codes)).select(ROW)
+        if not blank_fails:
+            return found
+        blank = (
+            given.tables[table]
+            .filter(pl.col(column).is_null())
+            .join(cells, on=ROW, how="anti")  # null because refused otherwise
+            .select(ROW)
+        )
+        return pl.concat([found, blank])
 
     return DfeRule(code, message, table, (column,), failing, (table,), **years)

@@ -17,8 +17,18 @@ from cld.engine.readers.table import ROW
 from cld.engine.rules.run import rules_of, run_rules
 from cld.engine.validate import FileReport
 
-REFUSALS = (IssueCode.INVALID_CATEGORY, IssueCode.INVALID_DATE)
-"""The conformer's issues that say a cell was refused (the rules of validity)."""
+REFUSALS = (
+    IssueCode.INVALID_CATEGORY,
+    IssueCode.INVALID_DATE,
+    IssueCode.DATE_OUT_OF_RANGE,
+    IssueCode.INVALID_NUMBER,
+    IssueCode.OUT_OF_RANGE,
+    IssueCode.INVALID_PATTERN,
+    IssueCode.INVALID_POSTCODE,
+    IssueCode.TOO_LONG,
+)
+"""The conformer's issues that say a cell was refused, its value nulled (the
+rules of validity read them)."""
 
 
 def has_rules(dataset: str | None) -> bool:
