@@ -2,8 +2,9 @@
 
 Only the rules listed here run (issue 17 adds the rest); each is in force in every
 year the DfE's validator has it (2022-23 to 2026-27; the social worker rules from
-2023-24), and for earlier returns the 2022-23 rules apply. Where a rule asks whether a code or date is valid, the cells
-the conformer refused answer it; where it reads values, the conformed table does.
+2023-24), and for earlier returns the 2022-23 rules apply. Where a rule asks
+whether a code or date is valid, the cells the conformer refused answer it; where
+it reads values, the conformed table does.
 """
 
 from __future__ import annotations
