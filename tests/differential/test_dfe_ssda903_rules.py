@@ -94,6 +94,9 @@ def _agreeing(year: int, files: list[Path]) -> set[Failure]:
     codes = [rule.code for rule in RULES if rule.in_force(year)]
     answer = run_dfe_ssda903(files, year, rules=codes)
     assert sorted(answer["ran"]) == sorted(codes) and not answer["crashed"]
+    for rule in RULES:  # the DfE's message, word for word
+        if rule.in_force(year):
+            assert rule.message == answer["rules"][rule.code], (rule.code, year)
     theirs = {
         (f["rule"], SSDA903_TABLES[f["table"]], f["row"]) for f in answer["failures"]
     }

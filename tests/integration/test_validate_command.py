@@ -143,7 +143,7 @@ def test_human_output(files, capsys):
     assert "SSDA903 children looked after return, episodes (2 rows)" in out
     assert "2 errors, 0 warnings" in out
     assert "PLACE 'Z9' is not a placement type code for 2024" in out
-    assert "DfE rules: 10 run, 1 failed on 1 rows; 17 not run (missing tables)" in out
+    assert "DfE rules: 10 run, 1 failed on 1 rows; 18 not run (missing tables)" in out
     assert "junk.csv: this is not a text (CSV) file" in out
     assert "Checked 2 files for Camden" in out
 

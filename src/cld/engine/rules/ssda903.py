@@ -59,6 +59,24 @@ def _duc(given: RuleInput) -> pl.LazyFrame:
 
 RULES: list[DfeRule] = [
     refused(
+        "101",
+        "Gender code is not valid.",
+        "header",
+        "SEX",
+        _CODE,
+        blank_fails=True,
+        last_year=2024,
+    ),
+    refused(
+        "101",
+        "The child or young person’s reported sex is not valid.",
+        "header",
+        "SEX",
+        _CODE,
+        blank_fails=True,
+        first_year=2025,  # M, F and U since 2024-25, not 1 and 2
+    ),
+    refused(
         "102",
         "Date of birth is not a valid date.",
         "header",
