@@ -191,7 +191,11 @@ def test_the_issue_table_filters_sorts_and_pages(member: Any, synthetic: Path) -
     header_file = next(f for f in status["files"] if "header" in f["file"])
     assert header_file["file"] == f"SSDA903_{MESSY_YEAR}_header.csv"
     by_column = client.get(path, {"column": "SEX", "severity": "error"})
-    assert by_column.context["issues"].total == 130
+    # each bad code twice: the platform's issue, and the DfE's rule 101
+    assert by_column.context["issues"].total == 260
+    by_rule = client.get(path, {"column": "SEX", "code": "dfe_rule"})
+    assert by_rule.context["issues"].total == 130
+    assert {r["rule"] for r in by_rule.context["issues"].rows} == {"101"}
     assert {r["file"] for r in by_column.context["issues"].rows} == {
         header_file["file"]
     }
